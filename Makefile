@@ -1,0 +1,113 @@
+# timesync-monitor -- plain GNU make + pkg-config.
+#
+#   make            build the plugins (build/)
+#   make check      install missing packages, build, run every test (ends "N passed, N failed")
+#   make demo       install missing packages, build, show the plugins against private daemons
+#   make bench      benchmarks side by side with their peers (bench/RESULTS.md)
+#   make install    PREFIX=/usr/local DESTDIR= : plugins, man pages
+#   make clean
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+PKG_CONFIG ?= pkg-config
+VERSION    := 1.0.0
+
+PLUGINDIR  := $(PREFIX)/lib/nagios/plugins
+MANDIR     := $(PREFIX)/share/man
+MIBDIR     := $(PREFIX)/share/snmp/mibs
+
+# Recursively expanded on purpose: the dependency step may install pkg-config itself.
+JANSSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
+JANSSON_LIBS   = $(shell $(PKG_CONFIG) --libs jansson)
+CMOCKA_CFLAGS  = $(shell $(PKG_CONFIG) --cflags cmocka)
+CMOCKA_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka)
+
+CFLAGS   ?= -O2 -g
+WARNINGS := -std=c11 -Wall -Wextra -Werror
+CPPFLAGS += -D_GNU_SOURCE -DTSYNC_VERSION='"$(VERSION)"' -Icommon
+ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS)
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libtsync.a
+PLUGINS    := check_chrony
+PLUGIN_BIN := $(PLUGINS:%=$(BUILD)/%)
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS_BIN  := $(BUILD)/tests/hostile_cmdmon
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all check check-run demo bench install clean deps-check tests fuzz sanitize cppcheck
+.DEFAULT_GOAL := all
+
+all: $(PLUGIN_BIN)
+
+$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/plugins/%.o: plugins/%.c $(wildcard common/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/check_%: $(BUILD)/plugins/check_%.o $(LIB)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(JANSSON_LIBS) -lm
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(LIB) \
+	  $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
+
+$(BUILD)/tests/hostile_cmdmon: tests/integration/hostile_cmdmon.c
+	@mkdir -p $(@D)
+	$(CC) -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -o $@ $< -lm
+
+tests: $(PLUGIN_BIN) $(UNIT_BIN) $(TOOLS_BIN)
+
+# libFuzzer targets: clang only, ASan + UBSan, built apart from the rest.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(WARNINGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  $(JANSSON_CFLAGS) -o $@ $< $(COMMON_SRC) $(JANSSON_LIBS) -lm
+
+fuzz: $(FUZZ_BIN)
+
+# The same tests against an ASan + UBSan build in build-san/.
+sanitize:
+	$(MAKE) BUILD=build-san SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" tests
+
+cppcheck:
+	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
+	  --inline-suppr --suppress=missingIncludeSystem -q -D_GNU_SOURCE -Icommon \
+	  common plugins tests/integration/hostile_cmdmon.c
+
+check:
+	tests/deps.sh check
+	$(MAKE) check-run
+
+check-run: tests fuzz
+	$(MAKE) sanitize
+	tests/run.sh
+
+demo:
+	tests/deps.sh check
+	$(MAKE) all tests
+	tests/demo.sh
+
+bench:
+	tests/deps.sh bench
+	$(MAKE) all
+	bench/bench_chrony.sh
+
+install: all
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PLUGIN_BIN) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0644 $(PLUGINS:%=plugins/%.1) $(DESTDIR)$(MANDIR)/man1/
+
+clean:
+	rm -rf $(BUILD)/common $(BUILD)/plugins $(BUILD)/tests $(BUILD)/fuzz $(PLUGIN_BIN) $(LIB) build-san

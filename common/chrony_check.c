@@ -1,0 +1,247 @@
+/* chrony_check.c -- check_chrony's options and run, shared by plugin and agent. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chrony_check.h"
+#include "deadline.h"
+#include "parse.h"
+#include "resolve.h"
+
+enum {
+  OPT_REACH_LOST = CLI_OPT_PLUGIN,
+  OPT_EXPECT_CLIENT,
+  OPT_MODE,
+};
+
+static const struct option long_options[] = {
+    CLI_COMMON_LONG,
+    {"socket", required_argument, NULL, 's'},
+    {"warning", required_argument, NULL, 'w'},
+    {"critical", required_argument, NULL, 'c'},
+    {"stratum-warning", required_argument, NULL, 'W'},
+    {"stratum-critical", required_argument, NULL, 'C'},
+    {"sources-warning", required_argument, NULL, 'm'},
+    {"sources-critical", required_argument, NULL, 'n'},
+    {"jitter-warning", required_argument, NULL, 'j'},
+    {"jitter-critical", required_argument, NULL, 'k'},
+    {"error-warning", required_argument, NULL, 'e'},
+    {"error-critical", required_argument, NULL, 'E'},
+    {"reach-lost", required_argument, NULL, OPT_REACH_LOST},
+    {"expect-client", required_argument, NULL, OPT_EXPECT_CLIENT},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {NULL, 0, NULL, 0},
+};
+
+/* -w/-c mean offset or client age depending on --mode, which may come later. */
+struct pending {
+  const char *warn, *crit;
+};
+
+static enum tsync_status
+parse_range(struct thr_range *r, const char *opt, const char *arg, struct tsync_err *err)
+{
+  struct tsync_err e;
+
+  if (thr_parse(r, arg, &e) != TSYNC_OK)
+    return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s", opt, e.msg);
+  return TSYNC_OK;
+}
+
+static enum tsync_status
+parse_expect(struct eval_clients_cfg *cl, const char *arg, struct tsync_err *err)
+{
+  const char *p = arg;
+
+  while (*p) {
+    size_t n = strcspn(p, ",");
+
+    if (n == 0 || n >= TSYNC_NAME_SIZE)
+      return tsync_err_set(err, TSYNC_ERR_ARG, "--expect-client: bad host list '%s'", arg);
+    if (cl->n_expect >= EVAL_MAX_EXPECT)
+      return tsync_err_set(err, TSYNC_ERR_ARG, "--expect-client: more than %d hosts",
+                           EVAL_MAX_EXPECT);
+    memcpy(cl->expect[cl->n_expect].name, p, n);
+    cl->expect[cl->n_expect++].name[n] = '\0';
+    p += n;
+    if (*p == ',')
+      p++;
+  }
+  return TSYNC_OK;
+}
+
+static enum tsync_status
+parse_one(struct chrony_check_cfg *cfg, struct pending *pend, int opt, const char *arg,
+          struct tsync_err *err)
+{
+  struct eval_chrony_cfg *s = &cfg->sync;
+  long n;
+
+  switch (opt) {
+  case 's':
+    cfg->socket_path = arg;
+    return arg[0] ? TSYNC_OK : tsync_err_set(err, TSYNC_ERR_ARG, "-s: empty socket path");
+  case 'w':
+    pend->warn = arg;
+    return TSYNC_OK;
+  case 'c':
+    pend->crit = arg;
+    return TSYNC_OK;
+  case 'W':
+    return parse_range(&s->stratum_warn, "-W", arg, err);
+  case 'C':
+    return parse_range(&s->stratum_crit, "-C", arg, err);
+  case 'm':
+    return parse_range(&s->usable_warn, "-m", arg, err);
+  case 'n':
+    return parse_range(&s->usable_crit, "-n", arg, err);
+  case 'j':
+    return parse_range(&s->jitter_warn, "-j", arg, err);
+  case 'k':
+    return parse_range(&s->jitter_crit, "-k", arg, err);
+  case 'e':
+    return parse_range(&s->esterr_warn, "-e", arg, err);
+  case 'E':
+    return parse_range(&s->esterr_crit, "-E", arg, err);
+  case OPT_REACH_LOST:
+    if (tsync_parse_long(arg, 0, 8, &n, "--reach-lost", err) != TSYNC_OK)
+      return TSYNC_ERR_ARG;
+    s->reach_lost = (unsigned)n;
+    return TSYNC_OK;
+  case OPT_EXPECT_CLIENT:
+    return parse_expect(&cfg->clients, arg, err);
+  case OPT_MODE:
+    if (strcmp(arg, "sync") == 0)
+      cfg->mode = CHRONY_CHECK_SYNC;
+    else if (strcmp(arg, "clients") == 0)
+      cfg->mode = CHRONY_CHECK_CLIENTS;
+    else
+      return tsync_err_set(err, TSYNC_ERR_ARG, "--mode: '%s' is not sync or clients", arg);
+    return TSYNC_OK;
+  default:
+    return tsync_err_set(err, TSYNC_ERR_ARG, "unknown option");
+  }
+}
+
+static enum tsync_status
+finish(struct chrony_check_cfg *cfg, const struct pending *pend, struct tsync_err *err)
+{
+  bool clients = cfg->mode == CHRONY_CHECK_CLIENTS;
+  struct thr_range *w = clients ? &cfg->clients.age_warn : &cfg->sync.offset_warn;
+  struct thr_range *c = clients ? &cfg->clients.age_crit : &cfg->sync.offset_crit;
+
+  if (cfg->socket_path && cfg->common.host)
+    return tsync_err_set(err, TSYNC_ERR_ARG, "-s and -H exclude each other");
+  if (cfg->common.port && !cfg->common.host)
+    return tsync_err_set(err, TSYNC_ERR_ARG, "-p needs -H");
+  if (cfg->clients.n_expect && !clients)
+    return tsync_err_set(err, TSYNC_ERR_ARG, "--expect-client needs --mode=clients");
+  if (pend->warn && parse_range(w, "-w", pend->warn, err) != TSYNC_OK)
+    return TSYNC_ERR_ARG;
+  if (pend->crit && parse_range(c, "-c", pend->crit, err) != TSYNC_OK)
+    return TSYNC_ERR_ARG;
+  return TSYNC_OK;
+}
+
+enum tsync_status
+chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg,
+                   struct tsync_err *err)
+{
+  struct pending pend = {NULL, NULL};
+  int opt, r;
+
+  memset(cfg, 0, sizeof(*cfg));
+  cli_common_init(&cfg->common);
+  eval_chrony_defaults(&cfg->sync);
+  eval_clients_defaults(&cfg->clients);
+  optind = 0; /* glibc: full re-initialisation, so the agent can parse many lines */
+  opterr = 0; /* errors are ours to word; nothing may reach stderr in JSON mode */
+  while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "s:w:c:W:C:m:n:j:k:e:E:",
+                            long_options, NULL)) != -1) {
+    if (opt == '?' || opt == ':')
+      return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s",
+                           optopt ? "option needs an argument or is unknown"
+                                  : "unknown option",
+                           argv[optind - 1]);
+    r = cli_parse_common(&cfg->common, opt, optarg, err);
+    if (r < 0)
+      return TSYNC_ERR_ARG;
+    if (r == 0 && parse_one(cfg, &pend, opt, optarg, err) != TSYNC_OK)
+      return TSYNC_ERR_ARG;
+  }
+  if (optind < argc)
+    return tsync_err_set(err, TSYNC_ERR_ARG, "unexpected argument '%s'", argv[optind]);
+  return finish(cfg, &pend, err);
+}
+
+/* Resolves every --expect-client name to the address texts chronyd's log would show. */
+static void
+resolve_expected(struct eval_clients_cfg *cl, struct timespec deadline,
+                 struct tsync_report *report)
+{
+  unsigned i;
+
+  for (i = 0; i < cl->n_expect; i++) {
+    struct eval_expect *e = &cl->expect[i];
+    struct addrinfo *res, *ai;
+    struct tsync_err err;
+
+    e->n_addrs = 0;
+    if (tsync_resolve(e->name, "123", AF_UNSPEC, deadline, &res, &err) != TSYNC_OK) {
+      tsync_note(&report->notes, "%s", err.msg);
+      continue;
+    }
+    for (ai = res; ai && e->n_addrs < EVAL_MAX_ADDRS; ai = ai->ai_next) {
+      char text[TSYNC_ADDR_SIZE];
+      unsigned k;
+
+      tsync_addr_text(ai->ai_addr, ai->ai_addrlen, text, sizeof(text));
+      for (k = 0; k < e->n_addrs && strcmp(e->addrs[k], text) != 0; k++)
+        ;
+      if (text[0] && k == e->n_addrs)
+        memcpy(e->addrs[e->n_addrs++], text, sizeof(text));
+    }
+    freeaddrinfo(res);
+  }
+}
+
+void
+chrony_check_run(struct chrony_check_cfg *cfg, const char *client_name, tsync_trace_fn trace,
+                 void *trace_ctx, struct tsync_report *report, struct eval_result *result)
+{
+  struct timespec deadline = tsync_deadline_in(cfg->common.timeout);
+  struct chrony_target t = {
+      .socket_path = cfg->socket_path,
+      .host = cfg->common.host,
+      .port = cfg->common.port,
+      .family = cfg->common.family,
+      .client_name = client_name,
+      .trace = trace,
+      .trace_ctx = trace_ctx,
+  };
+  struct chrony_client *c;
+  struct tsync_err err;
+  enum tsync_status st;
+
+  memset(report, 0, sizeof(*report));
+  st = chrony_open(&c, &t, deadline, &err);
+  if (st != TSYNC_OK) {
+    eval_failure(st, err.msg, result);
+    return;
+  }
+  if (cfg->mode == CHRONY_CHECK_CLIENTS)
+    st = chrony_probe_clients(c, deadline, report, &err);
+  else
+    st = chrony_probe_sync(c, deadline, report, &err);
+  chrony_close(c);
+  if (st != TSYNC_OK) {
+    eval_failure(st, err.msg, result);
+    return;
+  }
+  if (cfg->mode == CHRONY_CHECK_CLIENTS) {
+    resolve_expected(&cfg->clients, deadline, report);
+    eval_chrony_clients(&cfg->clients, report, result);
+  } else {
+    eval_chrony_sync(&cfg->sync, report, result);
+  }
+}

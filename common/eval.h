@@ -1,0 +1,106 @@
+/* eval.h -- the rulebook: probe results + thresholds -> state, messages, perfdata.
+ *
+ * Shared by the plugins and the agent, so a state means the same everywhere. Defaults
+ * come from the reference article (shared/reference/): alert on chrony's System time
+ * at 50 ms, critical at 250 ms; falseticker detection needs 3 sources; Reach 377 is
+ * healthy; a client that stops asking has lost NTP connectivity.
+ */
+#ifndef TSYNC_EVAL_H
+#define TSYNC_EVAL_H
+
+#include <stdbool.h>
+
+#include "report.h"
+#include "status.h"
+#include "threshold.h"
+
+enum tsync_state {
+  TSYNC_STATE_OK = 0,
+  TSYNC_STATE_WARNING = 1,
+  TSYNC_STATE_CRITICAL = 2,
+  TSYNC_STATE_UNKNOWN = 3,
+};
+
+#define EVAL_MAX_MSGS 32
+#define EVAL_MSG_SIZE 256
+#define EVAL_MAX_PERF 24
+#define EVAL_LABEL_SIZE 32
+#define EVAL_MAX_EXPECT 64  /* --expect-client entries */
+#define EVAL_MAX_ADDRS 8    /* addresses one expected client may resolve to */
+
+struct eval_msg {
+  enum tsync_state state;
+  char text[EVAL_MSG_SIZE];
+};
+
+struct eval_perf {
+  char label[EVAL_LABEL_SIZE];
+  double value;
+  const char *uom;            /* "s", "c" or "" (static) */
+  bool integer;               /* print without decimals */
+  const struct thr_range *warn, *crit; /* may be NULL; point into the config */
+  bool symmetric;             /* signed value judged by magnitude: show -N:N ranges */
+  bool has_min, has_max;
+  double min, max;
+};
+
+struct eval_result {
+  enum tsync_state state;     /* worst of the messages */
+  struct eval_msg msgs[EVAL_MAX_MSGS]; /* non-OK findings, in the order found */
+  unsigned n_msgs;
+  char ok_text[EVAL_MSG_SIZE]; /* what OK means here, for the summary */
+  struct eval_perf perf[EVAL_MAX_PERF];
+  unsigned n_perf;
+};
+
+struct eval_chrony_cfg {
+  struct thr_range offset_warn, offset_crit;   /* on |offset|, seconds */
+  struct thr_range stratum_warn, stratum_crit; /* optional */
+  struct thr_range usable_warn, usable_crit;   /* usable sources, -m/-n */
+  struct thr_range jitter_warn, jitter_crit;   /* RMS offset, optional */
+  struct thr_range esterr_warn, esterr_crit;   /* estimated error, optional */
+  unsigned reach_lost;                         /* polls lost since first reached */
+};
+
+struct eval_expect {
+  char name[TSYNC_NAME_SIZE];                 /* as given */
+  char addrs[EVAL_MAX_ADDRS][TSYNC_ADDR_SIZE]; /* what it resolved to */
+  unsigned n_addrs;
+};
+
+struct eval_clients_cfg {
+  struct thr_range age_warn, age_crit;        /* seconds since the last NTP request */
+  struct eval_expect expect[EVAL_MAX_EXPECT];
+  unsigned n_expect;
+};
+
+/* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
+const char *tsync_state_str(enum tsync_state s);
+
+/* Fills cfg with the article's defaults: -w 0.05 -c 0.25 -m 2: -n 1: --reach-lost 3. */
+void eval_chrony_defaults(struct eval_chrony_cfg *cfg);
+
+/* Fills cfg with the clients defaults: -w 4096 -c 16384, nothing expected. */
+void eval_clients_defaults(struct eval_clients_cfg *cfg);
+
+/* Judges a chrony sync report (clock + sources). */
+void eval_chrony_sync(const struct eval_chrony_cfg *cfg, const struct tsync_report *r,
+                      struct eval_result *out);
+
+/* Judges a chrony clients report against the expected clients. */
+void eval_chrony_clients(const struct eval_clients_cfg *cfg, const struct tsync_report *r,
+                         struct eval_result *out);
+
+/* A probe that failed: the state its status means (a time service that does not answer
+ * is CRITICAL; unusable arguments or a daemon we cannot understand are UNKNOWN). */
+enum tsync_state eval_status_state(enum tsync_status st);
+void eval_failure(enum tsync_status st, const char *message, struct eval_result *out);
+
+/* Adds a finding; raises out->state. Text is truncated to EVAL_MSG_SIZE. */
+void eval_add(struct eval_result *out, enum tsync_state s, const char *fmt, ...)
+    TSYNC_PRINTF(3, 4);
+
+/* Formats seconds with sign and chrony-like units: "+12us", "-1.5ms", "+0.312s". */
+void eval_fmt_offset(double seconds, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,153 @@
+/* report.h -- the data model every probe fills: a clock report and a list of sources.
+ *
+ * One vocabulary for chronyd, NTP servers and ESXi hosts, so the rulebook, the output
+ * and the MIB never care where the numbers came from.
+ *
+ * Sign convention (DESIGN.md): offset = reference time - local clock, in seconds, the
+ * RFC 5905 theta. Positive means the checked clock is behind. For chrony this is the
+ * tracking "System time" correction; chronyc prints "slow" when it is positive. Source
+ * offsets follow the same sign (source - local), the opposite of chronyc's sources column.
+ */
+#ifndef TSYNC_REPORT_H
+#define TSYNC_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compat.h"
+
+#define TSYNC_NAME_SIZE 256 /* chrony's NTP_SOURCE_NAME carries up to 255 chars */
+#define TSYNC_ADDR_SIZE 64  /* IPv6 text with scope, or "ID#0000000001" */
+#define TSYNC_MAX_SOURCES 256 /* ceiling on sources read from one daemon */
+#define TSYNC_MAX_CLIENTS 4096 /* ceiling on client records read from one daemon */
+
+enum tsync_leap {
+  TSYNC_LEAP_NORMAL = 0,
+  TSYNC_LEAP_INSERT = 1,
+  TSYNC_LEAP_DELETE = 2,
+  TSYNC_LEAP_UNSYNC = 3,
+};
+
+enum tsync_src_mode {
+  TSYNC_MODE_SERVER = 0, /* client association to a server, chronyc '^' */
+  TSYNC_MODE_PEER = 1,   /* symmetric peer, '=' */
+  TSYNC_MODE_REFCLOCK = 2, /* reference clock, '#' */
+  TSYNC_MODE_UNKNOWN = 3,
+};
+
+/* Numbered as chrony's SOURCE_DATA state so the wire decoder maps 1:1. */
+enum tsync_src_state {
+  TSYNC_SRC_SELECTED = 0,     /* '*' the system peer */
+  TSYNC_SRC_UNUSABLE = 1,     /* '?' not selectable (unreachable, no samples, noselect) */
+  TSYNC_SRC_FALSETICKER = 2,  /* 'x' */
+  TSYNC_SRC_JITTERY = 3,      /* '~' too variable */
+  TSYNC_SRC_COMBINED = 4,     /* '+' */
+  TSYNC_SRC_NOT_COMBINED = 5, /* '-' selectable, not combined */
+  TSYNC_SRC_UNKNOWN = 6,
+};
+
+struct tsync_clock {
+  enum tsync_leap leap;
+  unsigned stratum;             /* 0 = unsynchronised / unknown */
+  uint32_t refid;
+  char ref_name[TSYNC_ADDR_SIZE]; /* IPv4/IPv6 text, or the printable refid ("PPS"), or "" */
+  bool ref_local;               /* serving from the local clock (chrony 7F7F0101, NTP LOCL) */
+  double ref_time;              /* UNIX seconds of the last update, 0 if never */
+  double offset;                /* theta, seconds (chrony current_correction) */
+  double last_offset;           /* chrony's sign: positive = local clock was ahead */
+  double rms_offset;
+  double freq_ppm;              /* positive = local clock runs fast */
+  double resid_freq_ppm;
+  double skew_ppm;
+  double root_delay;
+  double root_dispersion;
+  double update_interval;
+  double est_error;             /* |last_offset| + root_dispersion + root_delay/2 */
+};
+
+struct tsync_source {
+  char name[TSYNC_NAME_SIZE];   /* configured name where known, else the address */
+  char address[TSYNC_ADDR_SIZE];
+  uint32_t refid;               /* IPv4 address or refclock id as a refid; 0 if none */
+  enum tsync_src_mode mode;
+  enum tsync_src_state state;
+  char select_char;             /* chrony SELECT_DATA state character, 0 when unknown */
+  unsigned stratum;
+  unsigned reach;               /* 8-bit reachability register */
+  unsigned lost;                /* polls lost since first reached, within the register */
+  int poll;                     /* log2 seconds */
+  uint32_t since_sample;        /* seconds, UINT32_MAX = never */
+  double offset;                /* theta of the last sample: source - local */
+  double orig_offset;           /* theta as measured, before slew correction */
+  double error;                 /* error bound of the last sample */
+  bool have_stats;              /* SOURCESTATS fields below are valid */
+  unsigned n_samples, n_runs;
+  uint32_t span;
+  double sd, stats_resid_freq_ppm, stats_skew_ppm, est_offset, est_offset_err;
+};
+
+/* Server activity counters (chrony SERVER_STATS); counters wrap on 32-bit versions. */
+struct tsync_serverstats {
+  bool valid;
+  uint64_t ntp_hits, ntp_drops, cmd_hits, cmd_drops, log_drops, nke_hits, nke_drops;
+  uint64_t ntp_auth_hits;
+};
+
+struct tsync_client {
+  char address[TSYNC_ADDR_SIZE];
+  uint32_t ntp_hits, ntp_drops, cmd_hits;
+  uint32_t last_ntp_ago;        /* seconds, UINT32_MAX = never */
+  uint32_t last_cmd_ago;
+};
+
+#define TSYNC_MAX_NOTES 8
+#define TSYNC_NOTE_SIZE 200
+
+/* Things a probe could not do without failing the check ("selectdata not permitted
+ * over UDP"): shown in long output and JSON, never change the state by themselves. */
+struct tsync_notes {
+  unsigned n;
+  char text[TSYNC_MAX_NOTES][TSYNC_NOTE_SIZE];
+};
+
+/* Everything one probe learnt. Owned by the caller; release with tsync_report_free. */
+struct tsync_report {
+  char transport[TSYNC_NAME_SIZE + 8]; /* how the service was reached ("unix:/run/...") */
+  bool have_clock;
+  struct tsync_clock clock;
+  struct tsync_source *sources;      /* n_sources entries, malloc'd */
+  size_t n_sources;
+  unsigned n_unresolved;             /* sources not yet resolved (chrony ID# entries) */
+  bool have_select;                  /* select_char of the sources is filled */
+  struct tsync_serverstats stats;
+  struct tsync_client *clients;      /* n_clients entries, malloc'd */
+  size_t n_clients;
+  struct tsync_notes notes;
+};
+
+/* Frees the lists and zeroes the report. */
+void tsync_report_free(struct tsync_report *r);
+
+/* Appends a formatted note (silently dropped past TSYNC_MAX_NOTES). */
+void tsync_note(struct tsync_notes *notes, const char *fmt, ...) TSYNC_PRINTF(2, 3);
+
+/* Number of polls lost since the register first saw a reply: zero bits below the
+ * highest set bit. 0 for reach 0 (unreachable is judged separately). */
+unsigned tsync_reach_lost(unsigned reach);
+
+/* Usable = selected, combined or selectable-not-combined. */
+static inline int
+tsync_src_usable(enum tsync_src_state s)
+{
+  return s == TSYNC_SRC_SELECTED || s == TSYNC_SRC_COMBINED || s == TSYNC_SRC_NOT_COMBINED;
+}
+
+/* Short words for a state ("selected", "falseticker", ...) and chronyc's characters. */
+const char *tsync_src_state_str(enum tsync_src_state s);
+char tsync_src_state_char(enum tsync_src_state s);
+const char *tsync_src_mode_str(enum tsync_src_mode m);
+char tsync_src_mode_char(enum tsync_src_mode m);
+const char *tsync_leap_str(enum tsync_leap l);
+
+#endif

@@ -1,0 +1,77 @@
+#!/bin/sh
+# deps.sh -- the one dependency step, run by `make demo` and `make check` before anything
+# compiles. Installs the Debian packages that are missing (apt-get; sudo when not root),
+# says what it installs, and does nothing when all are present.
+#
+# It never installs the `chrony` package: that would remove ntpsec or systemd-timesyncd
+# and start a daemon that controls the real clock. When chronyd is not already installed,
+# the tests use chronyd/chronyc unpacked from the Debian package into build/tools/chrony
+# (apt-get download + dpkg -x); nothing from it is ever started as the system service.
+#
+# Usage: tests/deps.sh [build|check|bench]   (default: check)
+set -eu
+
+what=${1:-check}
+top=$(cd "$(dirname "$0")/.." && pwd)
+tools=$top/build/tools
+
+build_pkgs="gcc make pkg-config libc6-dev libjansson-dev"
+check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev llvm util-linux procps iproute2"
+bench_pkgs="$check_pkgs monitoring-plugins-basic hyperfine"
+
+case $what in
+  build) pkgs=$build_pkgs ;;
+  check) pkgs=$check_pkgs ;;
+  bench) pkgs=$bench_pkgs ;;
+  *) echo "usage: $0 [build|check|bench]" >&2; exit 2 ;;
+esac
+
+if [ "$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi
+
+missing=
+for p in $pkgs; do
+  # dpkg-query prints "install ok installed" only for a fully installed package
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -n "$missing" ]; then
+  echo "deps: installing missing Debian packages:$missing"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+[ "$what" = build ] && exit 0
+
+# chronyd/chronyc for the tests: the machine's own if installed, else a private copy.
+if command -v chronyd >/dev/null 2>&1 || [ -x /usr/sbin/chronyd ]; then
+  exit 0
+fi
+if [ -x "$tools/chrony/usr/sbin/chronyd" ] && [ -x "$tools/chrony/usr/bin/chronyc" ]; then
+  exit 0
+fi
+echo "deps: unpacking chronyd/chronyc from the Debian chrony package into build/tools/chrony"
+echo "      (the chrony package itself is not installed: it would replace the system's time service)"
+# runtime libraries chronyd links against (all small, none starts a service)
+libs="libedit2 libgnutls30 libnettle8 libseccomp2 libcap2"
+missing=
+for p in $libs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "deps: installing chronyd's runtime libraries:$missing"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && apt-get download chrony >/dev/null 2>&1) || {
+  $sudo apt-get update -qq
+  (cd "$tmp" && apt-get download chrony >/dev/null)
+}
+mkdir -p "$tools/chrony"
+dpkg -x "$tmp"/chrony_*.deb "$tools/chrony"
+chmod 755 "$tools" "$tools/chrony"
+"$tools/chrony/usr/sbin/chronyd" --version

@@ -1,0 +1,522 @@
+# lib.sh -- tiny test framework plus helpers that run REAL chronyd instances safely.
+#
+# Source it from a bash test script:
+#   . "$(dirname "$0")/lib.sh"; t_init my-suite; t_run name fn; ...; t_finish
+#
+# Safety rules enforced here (see /work/shared/protocols/chrony-cmdmon.md section 4):
+#  * every chronyd runs with -x (never touches the system clock) and -4;
+#  * all files live in a private mktemp -d directory ($T_TMP), removed at the end;
+#  * NTP/command ports are free high ports bound on 127.0.0.0/8 only (bindaddress,
+#    bindacqaddress, bindcmdaddress); sources are loopback addresses only;
+#  * every daemon is stopped and reaped after each test and on EXIT/INT/TERM, and has two
+#    safety nets if this shell dies: chronyd -t LIFETIME and (when setpriv supports it)
+#    a parent-death SIGTERM.
+#
+# Requires bash >= 4.2 (associative arrays, printf -v), ss (iproute2), setpriv (util-linux).
+# Test functions run in the current shell (so daemons are tracked): they must not call
+# chr_* starters inside $(...) or pipelines, and should use `assert_... || return 1`.
+
+set -u
+
+_T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T_LIB=$_T_LIB_DIR/lib.sh
+TOP=$(cd "$_T_LIB_DIR/../.." && pwd)
+export TOP T_LIB
+
+# ---------------------------------------------------------------------------------------
+# Binaries: the machine's chrony if installed, else the copy unpacked by tests/deps.sh.
+# chronyc must come from the same package as chronyd (request lengths differ by version),
+# so both are picked from one place unless the caller set them explicitly.
+# ---------------------------------------------------------------------------------------
+_chr_pick_binaries() {
+  local d c
+  if d=$(command -v chronyd 2>/dev/null) || { [ -x /usr/sbin/chronyd ] && d=/usr/sbin/chronyd; }; then
+    c=$(command -v chronyc 2>/dev/null || echo /usr/bin/chronyc)
+  else
+    d=$TOP/build/tools/chrony/usr/sbin/chronyd
+    c=$TOP/build/tools/chrony/usr/bin/chronyc
+  fi
+  CHRONYD=${CHRONYD:-$d}
+  CHRONYC=${CHRONYC:-$c}
+  export CHRONYD CHRONYC
+}
+_chr_pick_binaries
+
+# Self-destruct timer (chronyd -t) and start timeout, both in seconds.
+CHR_LIFETIME=${CHR_LIFETIME:-120}
+CHR_START_TIMEOUT=${CHR_START_TIMEOUT:-5}
+
+# chr_available: both binaries are executable (tests may skip otherwise).
+chr_available() { [ -x "$CHRONYD" ] && [ -x "$CHRONYC" ]; }
+
+# Per-instance state, keyed by instance NAME.
+declare -gA _CHR_PID=() _CHR_DIR=()
+
+# ---------------------------------------------------------------------------------------
+# Test framework
+# ---------------------------------------------------------------------------------------
+T_SUITE=unnamed
+T_PASSED=0
+T_FAILED=0
+T_SKIPPED=0
+T_TMP=
+T_LAST_ERR=
+_T_TMP_MADE=
+
+# t_init SUITE: counters, private temp dir, cleanup trap.
+t_init() {
+  T_SUITE=$1 T_PASSED=0 T_FAILED=0 T_SKIPPED=0
+  # PORT= is only meant as a one-command prefix for chr_server; an inherited one
+  # (some CI systems export PORT) must not silently pin every server's port.
+  unset PORT
+  T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tsm-$T_SUITE.XXXXXX") || { echo "t_init: mktemp failed" >&2; exit 1; }
+  _T_TMP_MADE=$T_TMP
+  # 0755 so chr_client_as USER can traverse into its own 0700 instance dir.
+  chmod 0755 "$T_TMP"
+  export T_TMP
+  trap '_t_cleanup' EXIT
+  trap '_t_on_signal INT 130' INT
+  trap '_t_on_signal TERM 143' TERM
+}
+
+# Stop everything and remove only the directory t_init created. Idempotent.
+_t_cleanup() {
+  chr_stop_all
+  if [ -n "$_T_TMP_MADE" ] && [ -d "$_T_TMP_MADE" ]; then
+    rm -rf -- "$_T_TMP_MADE"
+  fi
+  _T_TMP_MADE=
+}
+
+_t_on_signal() {
+  echo "$T_SUITE: interrupted by SIG$1, stopping daemons" >&2
+  trap - EXIT INT TERM
+  _t_cleanup
+  exit "$2"
+}
+
+t_pass() { T_PASSED=$((T_PASSED + 1)); echo "PASS $1"; }
+t_fail() { T_FAILED=$((T_FAILED + 1)); echo "FAIL $1: ${2:-}"; }
+# t_skip NAME REASON: for tests the machine cannot run (e.g. not root).
+t_skip() { T_SKIPPED=$((T_SKIPPED + 1)); echo "SKIP $1: ${2:-}"; }
+
+# t_run NAME FUNCTION: run FUNCTION in this shell, record by its status, stop its daemons.
+# If the function recorded its own result (t_pass/t_fail/t_skip), that is not doubled.
+t_run() {
+  local name=$1 fn=$2 rc=0 before t0
+  before="$T_PASSED/$T_FAILED/$T_SKIPPED"
+  T_LAST_ERR=
+  t0=$(date +%s.%N)
+  if "$fn"; then rc=0; else rc=$?; fi
+  chr_stop_all
+  [ -n "${T_TIMING:-}" ] && awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$name" \
+    'BEGIN { printf "TIME %s %.2fs\n", n, b - a }'
+  if [ "$before" != "$T_PASSED/$T_FAILED/$T_SKIPPED" ]; then
+    [ "$rc" -ne 0 ] && [ "$before" = "${before%%/*}/$T_FAILED/${before##*/}" ] &&
+      t_fail "$name" "${T_LAST_ERR:-returned $rc}"
+    return 0
+  fi
+  if [ "$rc" -eq 0 ]; then t_pass "$name"; else t_fail "$name" "${T_LAST_ERR:-returned $rc}"; fi
+}
+
+# t_finish: stop everything, remove $T_TMP, print the summary, exit 0 iff nothing failed.
+t_finish() {
+  trap - EXIT INT TERM
+  _t_cleanup
+  if [ "$T_SKIPPED" -gt 0 ]; then
+    echo "$T_SUITE: $T_PASSED passed, $T_FAILED failed, $T_SKIPPED skipped"
+  else
+    echo "$T_SUITE: $T_PASSED passed, $T_FAILED failed"
+  fi
+  [ "$T_FAILED" -eq 0 ] && exit 0
+  exit 1
+}
+
+# _t_err MSG: print an assertion failure and keep it as the reason t_run reports.
+_t_err() { T_LAST_ERR=$1; echo "  # $1"; return 1; }
+
+assert_eq() {
+  [ "$1" = "$2" ] || _t_err "${3:-assert_eq}: expected '$2', got '$1'"
+}
+
+# assert_match STRING REGEX MSG (bash =~, ERE; ^/$ anchor the whole string, not lines).
+assert_match() {
+  [[ $1 =~ $2 ]] || _t_err "${3:-assert_match}: '$1' does not match /$2/"
+}
+
+assert_exit() {
+  [ "$1" = "$2" ] || _t_err "${3:-assert_exit}: expected exit status $1, got $2"
+}
+
+_t_is_num() { [[ $1 =~ ^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]]; }
+
+# assert_float_near A B TOL MSG: |A-B| <= TOL. Non-numbers fail (awk would read them as 0).
+assert_float_near() {
+  local msg=${4:-assert_float_near}
+  _t_is_num "$1" && _t_is_num "$2" && _t_is_num "$3" ||
+    { _t_err "$msg: not numbers: '$1' '$2' '$3'"; return 1; }
+  awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }' ||
+    _t_err "$msg: |$1 - $2| > $3"
+}
+
+# assert_no_files DIR GLOB MSG: nothing in DIR matches GLOB (dotfiles included).
+assert_no_files() {
+  local found
+  found=$(cd "$1" 2>/dev/null || exit 0
+          shopt -s nullglob dotglob
+          for f in $2; do printf '%s ' "$f"; done)
+  [ -z "$found" ] || _t_err "${3:-assert_no_files}: found in $1: $found"
+}
+
+# ---------------------------------------------------------------------------------------
+# Ports
+# ---------------------------------------------------------------------------------------
+# free_port: a UDP port in 20000-60000 with no socket on it (any address) and not handed
+# out before in this run. Prefers ports below the kernel's ephemeral range, so that
+# chronyc/chronyd client sockets cannot grab it between here and chronyd's bind().
+# Handed-out ports are kept in a file because callers use $(free_port), a subshell.
+free_port() {
+  local lo=20000 hi=60000 eph used p i
+  eph=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 0)
+  [ "$eph" -gt $((lo + 1000)) ] && [ "$eph" -le "$hi" ] && hi=$((eph - 1))
+  used=${T_TMP:+$T_TMP/.ports_used}
+  for i in $(seq 1 200); do
+    p=$(( lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1) ))
+    [ -n "$used" ] && grep -qx "$p" "$used" 2>/dev/null && continue
+    ss -Huan 2>/dev/null | awk -v p="$p" '{ n = split($4, a, ":"); if (a[n] == p) f = 1 } END { exit !f }' &&
+      continue
+    [ -n "$used" ] && echo "$p" >>"$used"
+    echo "$p"
+    return 0
+  done
+  echo "free_port: no free port found" >&2
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------
+# chronyd control
+# ---------------------------------------------------------------------------------------
+_chr_valid_name() {
+  [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || { echo "chr: bad instance name '$1'" >&2; return 1; }
+  [ -z "${_CHR_PID[$1]:-}" ] || { echo "chr: instance '$1' already running" >&2; return 1; }
+  [ -n "$T_TMP" ] || { echo "chr: call t_init first" >&2; return 1; }
+}
+
+# _chr_export NAME SUFFIX VALUE: sets and exports ${NAME}_${SUFFIX}.
+_chr_export() { printf -v "$1_$2" '%s' "$3"; export "$1_$2"; }
+
+# _chr_mkdir NAME: fresh $T_TMP/NAME with run/ (socket dir: no "other" bits, chronyd checks).
+_chr_mkdir() {
+  local dir=$T_TMP/$1
+  rm -rf -- "$dir"
+  mkdir -p "$dir/run" "$dir/dump" "$dir/log" && chmod 0750 "$dir/run" && echo "$dir"
+}
+
+# _chr_check_lines LINE...: refuse extra config that would send to or bind a non-loopback
+# address (a hostname could resolve anywhere, so only literal 127.x.y.z passes).
+_chr_check_lines() {
+  local l w a
+  for l in "$@"; do
+    read -r w a _ <<<"$l"
+    case $w in
+      server | pool | peer | bindaddress | bindacqaddress) ;;
+      bindcmdaddress) [[ $a == /* ]] && continue ;;
+      *) continue ;;
+    esac
+    [[ $a =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+      { echo "chr: refusing non-loopback config line: $l" >&2; return 1; }
+  done
+}
+
+# Lines every instance gets: its files stay in its own directory.
+_chr_conf_files() {
+  printf '%s\n' "driftfile $1/drift" "pidfile $1/chronyd.pid" "dumpdir $1/dump" \
+    "logdir $1/log" "bindcmdaddress $1/run/chronyd.sock"
+}
+
+_chr_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Parent-death SIGTERM: if this shell is SIGKILLed, its daemons go at once (not after -t).
+_CHR_PDEATH=()
+setpriv --help 2>/dev/null | grep -q -- --pdeathsig && _CHR_PDEATH=(setpriv --pdeathsig TERM --)
+
+# _chr_alive PID: running and not a zombie (a zombie still passes kill -0).
+_chr_alive() {
+  local st
+  st=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# _chr_launch NAME [USER]: start chronyd on $T_TMP/NAME/chronyd.conf and wait until ready.
+# Returns 2 when a UDP port was taken (caller may retry with another), 1 on other errors.
+_chr_launch() {
+  local name=$1 user=${2:-} dir=$T_TMP/$1 pid
+  local -a cmd=("$CHRONYD" -4 -x -d -f "$dir/chronyd.conf" -t "$CHR_LIFETIME")
+  if [ -n "$user" ]; then
+    cmd=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups
+         ${_CHR_PDEATH[1]:+--pdeathsig TERM} -- "${cmd[@]}" -U -u "$user")
+  elif _chr_is_root; then
+    cmd=("${_CHR_PDEATH[@]}" "${cmd[@]}" -u root)
+  else
+    cmd=("${_CHR_PDEATH[@]}" "${cmd[@]}" -U -u "$(id -un)")
+  fi
+  "${cmd[@]}" </dev/null >/dev/null 2>"$dir/chronyd.log" &
+  pid=$!
+  _CHR_PID[$name]=$pid
+  _CHR_DIR[$name]=$dir
+  _chr_export "$name" SOCK "$dir/run/chronyd.sock"
+  _chr_export "$name" DIR "$dir"
+  _chr_wait_ready "$name" "$pid"
+}
+
+# Wait (bounded) for the command socket; UDP sockets are opened before it, so their
+# "Could not open ... socket" is already in the log by then.
+_chr_wait_ready() {
+  local name=$1 pid=$2 dir=$T_TMP/$1 i n=$((CHR_START_TIMEOUT * 20))
+  for ((i = 0; i < n; i++)); do
+    _chr_alive "$pid" || break
+    if [ -S "$dir/run/chronyd.sock" ]; then
+      grep -q 'Could not open .*socket' "$dir/chronyd.log" || return 0
+      grep -q 'Could not open \(NTP\|command\) socket on' "$dir/chronyd.log" &&
+        { chr_stop "$name"; return 2; }
+      break
+    fi
+    sleep 0.05
+  done
+  echo "chr: instance '$name' did not start; log tail:" >&2
+  tail -n 15 "$dir/chronyd.log" | sed 's/^/  | /' >&2
+  chr_stop "$name"
+  return 1
+}
+
+# chr_server NAME [IP] [extra config lines...]: NTP server (local stratum 1) on IP:PORT.
+# PORT=N chr_server ... reuses a port (several servers, same port, different 127.0.0.x).
+chr_server() {
+  local name=$1 ip=127.0.0.1 fixed=${PORT:-} port dir try rc
+  shift
+  if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then ip=$1; shift; fi
+  [[ $ip =~ ^127\. ]] || { echo "chr_server: $ip is not loopback" >&2; return 1; }
+  _chr_valid_name "$name" && _chr_check_lines "$@" || return 1
+  for try in 1 2 3; do
+    port=${fixed:-$(free_port)} || return 1
+    dir=$(_chr_mkdir "$name") || return 1
+    { printf '%s\n' "port $port" "bindaddress $ip" "bindacqaddress 127.0.0.1" "cmdport 0" \
+        "local stratum 1" "allow 127.0.0.0/8"
+      _chr_conf_files "$dir"
+      [ $# -gt 0 ] && printf '%s\n' "$@"; } >"$dir/chronyd.conf"
+    _chr_launch "$name"; rc=$?
+    [ "$rc" -eq 2 ] && [ -z "$fixed" ] && continue
+    [ "$rc" -eq 0 ] && _chr_export "$name" PORT "$port"
+    return "$rc"
+  done
+  return 1
+}
+
+# _chr_client_conf NAME CMDPORT extra...: client config (no NTP port unless extra sets one).
+_chr_client_conf() {
+  local dir=$T_TMP/$1 cmdport=$2
+  shift 2
+  printf '%s\n' "port 0" "bindaddress 127.0.0.1" "bindacqaddress 127.0.0.1" \
+    "cmdport $cmdport" "bindcmdaddress 127.0.0.1"
+  _chr_conf_files "$dir"
+  [ $# -gt 0 ] && printf '%s\n' "$@"
+}
+
+# chr_client NAME [extra config lines...]: client with UDP command port + Unix socket.
+chr_client() { _chr_client_start "" "$@"; }
+
+# chr_client_as USER NAME [extra...]: the same, but the whole instance runs as USER
+# (dir owned by USER, mode 0700; recipe 5). Needs root.
+chr_client_as() {
+  _chr_is_root || { echo "chr_client_as: needs root" >&2; return 1; }
+  id -u "$1" >/dev/null 2>&1 || { echo "chr_client_as: no user '$1'" >&2; return 1; }
+  _chr_client_start "$@"
+}
+
+_chr_client_start() {
+  local user=$1 name=$2 port dir try rc
+  shift 2
+  _chr_valid_name "$name" && _chr_check_lines "$@" || return 1
+  for try in 1 2 3; do
+    port=$(free_port) || return 1
+    dir=$(_chr_mkdir "$name") || return 1
+    _chr_client_conf "$name" "$port" "$@" >"$dir/chronyd.conf"
+    if [ -n "$user" ]; then
+      chown -R "$user:$(id -gn "$user")" "$dir" && chmod 0700 "$dir" || return 1
+      setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups \
+        test -r "$dir/chronyd.conf" ||
+        { echo "chr_client_as: $user cannot reach $dir (parents not traversable?)" >&2; return 1; }
+    fi
+    _chr_launch "$name" "$user"; rc=$?
+    [ "$rc" -eq 2 ] && continue
+    [ "$rc" -eq 0 ] && _chr_export "$name" CMDPORT "$port"
+    return "$rc"
+  done
+  return 1
+}
+
+# chr_pid NAME: the daemon's PID.
+chr_pid() { echo "${_CHR_PID[$1]:-}"; }
+
+# chr_chronyc NAME ARGS...: chronyc in CSV mode over NAME's Unix socket (bounded in time:
+# chronyc retries for ~10 s when the daemon does not answer).
+chr_chronyc() {
+  local sock=$T_TMP/$1/run/chronyd.sock
+  shift
+  timeout 8 "$CHRONYC" -n -h "$sock" -c "$@"
+}
+
+# chr_chronyc_udp NAME ARGS...: the same over UDP 127.0.0.1:${NAME}_CMDPORT.
+chr_chronyc_udp() {
+  local v=$1_CMDPORT
+  shift
+  timeout 8 "$CHRONYC" -n -h 127.0.0.1 -p "${!v}" -c "$@"
+}
+
+# chr_field CSVLINE N: the Nth comma-separated field.
+chr_field() { echo "$1" | cut -d, -f"$2"; }
+
+# chr_wait_sync NAME [TIMEOUT=10]: tracking shows leap Normal, stratum > 0, and a real
+# reference (not the local one, 7F7F0101, which a `local` client shows immediately).
+chr_wait_sync() {
+  local name=$1 t=${2:-10} out i
+  for ((i = 0; i < t * 10; i++)); do
+    out=$(chr_chronyc "$name" tracking 2>&1)
+    [[ $out =~ ^([0-9A-F]{8}),[^,]*,([0-9]+),.*,Normal$ ]] &&
+      [ "${BASH_REMATCH[2]}" -gt 0 ] && [ "${BASH_REMATCH[1]}" != 7F7F0101 ] && return 0
+    sleep 0.1
+  done
+  _t_err "chr_wait_sync $name: not synchronised after ${t}s; tracking: $out"
+}
+
+# chr_wait_sources NAME REGEX [TIMEOUT=10]: some line of `sources` matches REGEX (grep -E,
+# so ^ anchors a line, e.g. '^\^,x,').
+chr_wait_sources() {
+  local name=$1 re=$2 t=${3:-10} out i
+  for ((i = 0; i < t * 10; i++)); do
+    out=$(chr_chronyc "$name" sources 2>&1)
+    grep -Eq -- "$re" <<<"$out" && return 0
+    sleep 0.1
+  done
+  _t_err "chr_wait_sources $name: no line matches /$re/ after ${t}s; sources: $(echo $out)"
+}
+
+# chr_stop NAME: SIGTERM, up to 3 s, then SIGKILL; always reaped; stale pidfile removed.
+chr_stop() {
+  local name=$1 pid=${_CHR_PID[$1]:-}
+  [ -n "$pid" ] || return 0
+  _chr_kill_reap "$pid"
+  rm -f -- "${_CHR_DIR[$name]}/chronyd.pid"
+  unset '_CHR_PID[$name]' '_CHR_DIR[$name]'
+}
+
+# chr_stop_all: stop every instance, in parallel (one 3 s grace period for all).
+chr_stop_all() {
+  local name
+  local -a pids=()
+  for name in "${!_CHR_PID[@]}"; do pids+=("${_CHR_PID[$name]}"); done
+  [ ${#pids[@]} -gt 0 ] && _chr_kill_reap "${pids[@]}"
+  for name in "${!_CHR_PID[@]}"; do chr_stop "$name"; done
+}
+
+# _chr_kill_reap PID...: TERM, wait up to 3 s, KILL the rest, then wait (no zombies).
+_chr_kill_reap() {
+  local p i left
+  kill -TERM "$@" 2>/dev/null
+  for ((i = 0; i < 30; i++)); do
+    left=0
+    for p in "$@"; do _chr_alive "$p" && left=1; done
+    [ "$left" -eq 0 ] && break
+    sleep 0.1
+  done
+  for p in "$@"; do
+    _chr_alive "$p" && { echo "chr: pid $p ignored SIGTERM, killing" >&2; kill -KILL "$p" 2>/dev/null; }
+    wait "$p" 2>/dev/null
+  done
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# Scenarios: each returns 0 once the state is established, as seen by chronyc.
+# Instances: server(s) srv (srv1..3 for the falseticker), client cli.
+# ---------------------------------------------------------------------------------------
+_scn_poll() { echo "iburst minpoll -4 maxpoll -4"; }
+
+# _scn_wait_tracking NAME TIMEOUT AWK-CONDITION: wait until the tracking CSV fields
+# ($1..$14) satisfy the condition; abs() is available in it.
+_scn_wait_tracking() {
+  local name=$1 t=$2 cond=$3 out i
+  for ((i = 0; i < t * 10; i++)); do
+    out=$(chr_chronyc "$name" tracking 2>&1)
+    awk -F, "function abs(x) { return x < 0 ? -x : x }
+             NF == 14 && ($cond) { ok = 1 } END { exit !ok }" <<<"$out" && return 0
+    sleep 0.1
+  done
+  _t_err "$name tracking never satisfied ($cond) in ${t}s: $out"
+}
+
+# scn_synced: cli synchronised to srv (stratum 2, refid 7F000001, source ^*).
+scn_synced() {
+  chr_server srv || return 1
+  chr_client cli "server 127.0.0.1 port $srv_PORT $(_scn_poll)" || return 1
+  chr_wait_sync cli || return 1
+  _scn_wait_tracking cli 5 '$1 == "7F000001" && $3 == 2' || return 1
+  chr_wait_sources cli '^\^,\*,127\.0\.0\.1,'
+}
+
+# scn_offset SECONDS: cli's only source has `offset SECONDS`; under -x the virtual clock is
+# never corrected, so tracking System time (field 5) settles near +SECONDS (recipe 4).
+scn_offset() {
+  local s=$1
+  chr_server srv || return 1
+  chr_client cli "server 127.0.0.1 port $srv_PORT $(_scn_poll) offset $s" || return 1
+  chr_wait_sync cli || return 1
+  _t_is_num "$s" || { _t_err "scn_offset: '$s' is not a number"; return 1; }
+  _scn_wait_tracking cli 10 "abs(\$5 - ($s)) <= 0.1 * abs($s)"
+}
+
+# scn_falseticker: srv1/srv2/srv3 on 127.0.0.1/.2/.3 (one port); .3 is 1 s off -> x.
+# minsources 2: without it chronyd 4.3 selects whichever source answers first, often .3,
+# then drops it ("no majority"), leaving ~1 s in tracking's Last/RMS offset history.
+scn_falseticker() {
+  chr_server srv1 127.0.0.1 || return 1
+  PORT=$srv1_PORT chr_server srv2 127.0.0.2 || return 1
+  PORT=$srv1_PORT chr_server srv3 127.0.0.3 || return 1
+  chr_client cli "server 127.0.0.1 port $srv1_PORT $(_scn_poll)" \
+    "server 127.0.0.2 port $srv1_PORT $(_scn_poll)" \
+    "server 127.0.0.3 port $srv1_PORT $(_scn_poll) offset 1.0" "minsources 2" || return 1
+  chr_wait_sources cli '^\^,x,127\.0\.0\.3,' || return 1
+  chr_wait_sources cli '^\^,\*,127\.0\.0\.[12],'
+}
+
+# scn_unsync: cli polls a port nobody listens on: Not synchronised, reach 0.
+scn_unsync() {
+  local p
+  p=$(free_port) || return 1
+  chr_client cli "server 127.0.0.1 port $p $(_scn_poll)" || return 1
+  _scn_wait_tracking cli 5 '$3 == 0 && $14 == "Not synchronised"' || return 1
+  chr_wait_sources cli '^\^,\?,127\.0\.0\.1,0,[0-9-]+,0,'
+}
+
+# scn_local_fallback: cli with `local stratum 10` and only an unreachable server. chronyd
+# 4.3 uses the local reference as soon as it starts (no source selectable yet), so this
+# is reached in well under a second; no `orphan` needed.
+scn_local_fallback() {
+  local p
+  p=$(free_port) || return 1
+  chr_client cli "server 127.0.0.1 port $p $(_scn_poll)" "local stratum 10" || return 1
+  _scn_wait_tracking cli 10 '$1 == "7F7F0101" && $3 == 10 && $14 == "Normal"' || return 1
+  chr_wait_sources cli '^\^,\?,127\.0\.0\.1,'
+}
+
+# scn_clients: srv serves cli; srv's `clients` report lists 127.0.0.1 with NTP hits > 0.
+scn_clients() {
+  local out i
+  scn_synced || return 1
+  for ((i = 0; i < 50; i++)); do
+    out=$(chr_chronyc srv clients 2>&1)
+    awk -F, '$1 == "127.0.0.1" && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$out" && return 0
+    sleep 0.1
+  done
+  _t_err "srv clients never listed 127.0.0.1 with NTP hits: $out"
+}
