@@ -264,11 +264,12 @@ chrony_exchange(struct chrony_client *c, uint16_t cmd, const uint8_t *body, size
   struct drops drops = {0, ""};
   struct timespec start = tsync_now();
   double timeout = FIRST_TIMEOUT_MS / 1000.0;
-  enum tsync_status st;
   unsigned attempt;
-  size_t len;
 
   for (attempt = 0; tsync_ms_left(deadline) > 0; attempt++) {
+    enum tsync_status st;
+    size_t len;
+
     /* a fresh random sequence per attempt; late replies to earlier ones still count */
     seqs[attempt % MAX_ATTEMPTS] = random_sequence();
     len = chrony_wire_request(req, sizeof(req), cmd, (uint16_t)attempt,

@@ -148,7 +148,7 @@ chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg,
                    struct tsync_err *err)
 {
   struct pending pend = {NULL, NULL};
-  int opt, r;
+  int opt;
 
   memset(cfg, 0, sizeof(*cfg));
   cli_common_init(&cfg->common);
@@ -163,7 +163,8 @@ chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg,
                            optopt ? "option needs an argument or is unknown"
                                   : "unknown option",
                            argv[optind - 1]);
-    r = cli_parse_common(&cfg->common, opt, optarg, err);
+    int r = cli_parse_common(&cfg->common, opt, optarg, err);
+
     if (r < 0)
       return TSYNC_ERR_ARG;
     if (r == 0 && parse_one(cfg, &pend, opt, optarg, err) != TSYNC_OK)

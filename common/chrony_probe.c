@@ -168,14 +168,13 @@ read_clients(struct probe *p, struct tsync_report *r, struct tsync_err *err)
 {
   uint8_t body[16];
   uint32_t first = 0, n_indices, next, n_clients;
-  enum tsync_status st;
   size_t cap = 64;
 
   r->clients = calloc(cap, sizeof(*r->clients));
   if (!r->clients)
     return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory for clients");
   for (;;) {
-    st = ask(p, CHRONY_REQ_CLIENT_ACCESSES, body,
+    enum tsync_status st = ask(p, CHRONY_REQ_CLIENT_ACCESSES, body,
              chrony_wire_clients_body(body, first, CHRONY_CLIENTS_PER_REPLY), err);
     if (st != TSYNC_OK)
       return st;

@@ -87,12 +87,12 @@ fmt_num(double v, bool integer, char *buf, size_t len)
 static void
 fmt_range(const struct thr_range *r, bool symmetric, char *buf, size_t len)
 {
-  char e[32];
-
   buf[0] = '\0';
   if (!r || !r->set)
     return;
   if (symmetric && !r->inside && !r->start_inf && !r->end_inf && r->start == 0.0) {
+    char e[32];
+
     fmt_num(r->end, false, e, sizeof(e));
     if (snprintf(buf, len, "-%s:%s", e, e) < 0)
       buf[0] = '\0';
@@ -107,9 +107,9 @@ out_perf_item(const struct eval_perf *p, char *buf, size_t len)
 {
   struct sbuf b = {buf, len, 0, false};
   char v[40], w[THR_TEXT_SIZE + 32], c[THR_TEXT_SIZE + 32], mn[40] = "", mx[40] = "";
-  const char *q;
-
   if (strpbrk(p->label, " ='")) {
+    const char *q;
+
     put(&b, "'");
     for (q = p->label; *q; q++)
       put(&b, *q == '\'' ? "''" : "%c", *q);
@@ -135,8 +135,6 @@ void
 out_source_line(const struct tsync_source *s, char *buf, size_t len)
 {
   struct sbuf b = {buf, len, 0, false};
-  char off[24], err[24];
-
   put(&b, "%c%c %s", tsync_src_mode_char(s->mode), tsync_src_state_char(s->state), s->name);
   if (strcmp(s->name, s->address) != 0 && s->address[0])
     put(&b, " (%s)", s->address);
@@ -144,6 +142,8 @@ out_source_line(const struct tsync_source *s, char *buf, size_t len)
   if (s->since_sample == UINT32_MAX) {
     put(&b, " no sample");
   } else {
+    char off[24], err[24];
+
     eval_fmt_offset(s->offset, off, sizeof(off));
     eval_fmt_offset(s->error, err, sizeof(err));
     put(&b, " offset %s +/- %s", off, err + 1);
@@ -229,7 +229,7 @@ static json_t *
 source_json(const struct tsync_source *s, bool have_select)
 {
   json_t *o = json_object();
-  char reach[8], sel[2] = {s->select_char, '\0'};
+  char reach[8];
 
   if (!o)
     return NULL;
@@ -239,8 +239,11 @@ source_json(const struct tsync_source *s, bool have_select)
   set(o, "address", json_string(s->address));
   set(o, "mode", json_string(tsync_src_mode_str(s->mode)));
   set(o, "state", json_string(tsync_src_state_str(s->state)));
-  if (have_select && s->select_char)
+  if (have_select && s->select_char) {
+    char sel[2] = {s->select_char, '\0'};
+
     set(o, "select", json_string(sel));
+  }
   set(o, "stratum", json_integer(s->stratum));
   set(o, "reach", json_integer(s->reach));
   set(o, "reach_octal", json_string(reach));
