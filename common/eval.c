@@ -149,7 +149,8 @@ check(struct eval_result *out, const struct thr_range *warn, const struct thr_ra
   return s;
 }
 
-/* Seconds with sign, 6 decimals, trailing zeros dropped down to 3: "+0.312", "-0.0612". */
+/* Seconds with sign, 6 decimals, trailing zeros dropped down to 3, and the unit:
+ * "+0.312 s", "-0.0612 s". */
 static void
 fmt_secs(double v, char *buf, size_t len)
 {
@@ -166,6 +167,8 @@ fmt_secs(double v, char *buf, size_t len)
   end = (size_t)n;
   while (dot && end > (size_t)(dot - buf) + 4 && buf[end - 1] == '0')
     buf[--end] = '\0';
+  if (end + 3 <= len)
+    memcpy(buf + end, " s", 3);
 }
 
 /* A default range from constant text. */
@@ -349,7 +352,7 @@ eval_chrony_sync(const struct eval_chrony_cfg *cfg, const struct tsync_report *r
     set_ok_text(out, "serving from local clock (stratum %u), %u of %zu sources usable",
                 r->clock.stratum, usable, r->n_sources);
   else
-    set_ok_text(out, "synchronised to %s (stratum %u), offset %s s, %u of %zu sources usable%s",
+    set_ok_text(out, "synchronised to %s (stratum %u), offset %s, %u of %zu sources usable%s",
                 r->clock.ref_name[0] ? r->clock.ref_name : "?", r->clock.stratum, shown,
                 usable, r->n_sources, usable < 3 ? " (falseticker detection needs 3)" : "");
   sync_perfdata(cfg, r, usable, reachable, out);
@@ -408,7 +411,8 @@ eval_chrony_clients(const struct eval_clients_cfg *cfg, const struct tsync_repor
                 cfg->n_expect == 1 ? "" : "s", cfg->age_warn.set ? cfg->age_warn.text : "-",
                 ntp_clients);
   else
-    set_ok_text(out, "%u NTP clients in chronyd's client log", ntp_clients);
+    set_ok_text(out, "%u NTP client%s in chronyd's client log", ntp_clients,
+                ntp_clients == 1 ? "" : "s");
   add_count(out, "clients", ntp_clients, NULL, NULL);
   if (r->stats.valid) {
     struct eval_perf *p = add_perf(out, "ntp_requests", (double)r->stats.ntp_hits, "c",

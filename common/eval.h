@@ -100,7 +100,7 @@ void eval_failure(enum tsync_status st, const char *message, struct eval_result 
 void eval_add(struct eval_result *out, enum tsync_state s, const char *fmt, ...)
     TSYNC_PRINTF(3, 4);
 
-/* Formats seconds with sign and chrony-like units: "+12us", "-1.5ms", "+0.312s". */
+/* Formats seconds with sign in chronyc's steps: "+12ns", "-1500us", "+312ms", "+2.5s". */
 void eval_fmt_offset(double seconds, char *buf, size_t len);
 
 #endif

@@ -51,6 +51,8 @@ out_summary(const struct eval_result *res, char *buf, size_t len)
   unsigned i, n = 0;
   int r;
 
+  if (len == 0)
+    return;
   buf[0] = '\0';
   if (res->n_msgs == 0) {
     put(&b, "%s", res->ok_text);
@@ -107,6 +109,9 @@ out_perf_item(const struct eval_perf *p, char *buf, size_t len)
 {
   struct sbuf b = {buf, len, 0, false};
   char v[40], w[THR_TEXT_SIZE + 32], c[THR_TEXT_SIZE + 32], mn[40] = "", mx[40] = "";
+
+  if (len == 0)
+    return TSYNC_ERR_TOO_LARGE;
   if (strpbrk(p->label, " ='")) {
     const char *q;
 
@@ -340,9 +345,11 @@ out_json(const struct eval_result *res, const struct tsync_report *rep, char *bu
   set(root, "summary", json_string(summary));
   for (i = 0; i < res->n_perf; i++) {
     const struct eval_perf *p = &res->perf[i];
+    /* beyond json_int_t (a 64-bit counter) the cast is undefined: keep it a real */
+    bool fits = p->value > -9223372036854775808.0 && p->value < 9223372036854775808.0;
 
-    set(metrics, p->label, p->integer ? json_integer((json_int_t)p->value)
-                                      : json_real(p->value));
+    set(metrics, p->label, p->integer && fits ? json_integer((json_int_t)p->value)
+                                              : json_real(p->value));
   }
   set(root, "metrics", metrics);
   if (rep)

@@ -9,6 +9,7 @@
 bool
 tsync_scan_double(const char *text, double *out, const char **end)
 {
+  const char *digits;
   char *stop;
   double v;
 
@@ -17,8 +18,8 @@ tsync_scan_double(const char *text, double *out, const char **end)
                  ((text[0] == '-' || text[0] == '+') &&
                   (isdigit((unsigned char)text[1]) || text[1] == '.'))))
     return false;
-  if ((text[0] == '0' || ((text[0] == '-' || text[0] == '+') && text[1] == '0')) &&
-      (text[1] == 'x' || text[1] == 'X' || text[2] == 'x' || text[2] == 'X'))
+  digits = text + (text[0] == '-' || text[0] == '+');
+  if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
     return false;
   errno = 0;
   v = strtod(text, &stop);

@@ -39,8 +39,8 @@ thr_parse(struct thr_range *r, const char *text, struct tsync_err *err)
     if (!scan_bound(p, p + strlen(p), &t.end))
       goto bad;
   } else {
-    if (strchr(colon + 1, ':'))
-      goto bad;
+    if (strchr(colon + 1, ':') || (p == colon && colon[1] == '\0'))
+      goto bad; /* a second ':', or ":" with neither bound */
     if (p[0] == '~' && p + 1 == colon)
       t.start_inf = true;
     else if (p != colon && !scan_bound(p, colon, &t.start))

@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 tools=$top/build/tools
 
 build_pkgs="gcc make pkg-config libc6-dev libjansson-dev"
-check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev llvm util-linux procps iproute2"
+check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev util-linux procps iproute2 jq cppcheck"
 bench_pkgs="$check_pkgs monitoring-plugins-basic hyperfine"
 
 case $what in

@@ -28,16 +28,20 @@
  *   garbage         104 random bytes
  *   nan-floats      as ok, but TRACKING Floats alternate 0x7FFFFFFF / 0x80000000
  *   flood           50 ok replies with wrong sequences, then the ok reply
- *   slow            as ok, 3 s late
+ *   slow            as ok, but each reply leaves 3 s after its own request (requests keep
+ *                   being read meanwhile, so every retry gets its own late answer)
  *   unauth-extras   as ok, but status 2 for SELECT_DATA, SERVER_STATS and
  *                   CLIENT_ACCESSES_BY_INDEX3 (chronyd over UDP, §1.1)
  *
- * Only loopback addresses are accepted for --udp. The process exits by itself after
- * --lifetime seconds (default 60), on SIGTERM/SIGINT/SIGHUP, and removes its socket file.
+ * -v prints one line per request on stdout: command, attempt, sequence, request bytes and
+ * reply bytes (0 = none sent). Only loopback addresses are accepted for --udp. The process
+ * exits by itself after --lifetime seconds (default 60) and on SIGTERM/SIGINT/SIGHUP, and
+ * removes its socket file on every exit except SIGKILL (a stale one is replaced next time).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -72,7 +76,9 @@ enum {
   WRONG_CODE_RPY = 9,
   FLOOD_SPOOFS = 50,
   SLOW_DELAY_MS = 3000,
-  SEND_RETRY_MS = 1000, /* a full Unix-socket receive queue blocks the sender */
+  PENDING_MAX = 64,       /* slow: replies waiting for their time */
+  PENDING_BUF_LEN = 1024, /* the longest ok reply is 520 bytes */
+  SEND_RETRY_MS = 1000,   /* a full Unix-socket receive queue blocks the sender */
   POLL_SLICE_MS = 200,
 };
 
@@ -170,17 +176,27 @@ struct options {
   bool verbose;
 };
 
+struct peer {
+  struct sockaddr_storage addr;
+  socklen_t len;
+};
+
+/* A reply held back by the slow mode until due_ms. */
+struct pending {
+  int64_t due_ms;
+  struct peer to;
+  size_t len;
+  uint8_t buf[PENDING_BUF_LEN];
+};
+
 struct server {
   int fd;
   const char *owned_path; /* socket file to unlink on exit, or NULL */
   int64_t deadline_ms;    /* CLOCK_MONOTONIC */
   enum mode mode;
   bool verbose;
-};
-
-struct peer {
-  struct sockaddr_storage addr;
-  socklen_t len;
+  size_t n_pending; /* slow mode queue, oldest first */
+  struct pending pending[PENDING_MAX];
 };
 
 /* One received request; pkt is zero-filled beyond len, so handlers may read any field. */
@@ -743,20 +759,13 @@ should_stop(const struct server *srv)
   return stop_requested || now_ms() >= srv->deadline_ms;
 }
 
-/* Sleeps ms milliseconds in short slices; false when a signal or the lifetime ends it. */
-static bool
-pause_ms(const struct server *srv, int64_t ms)
+/* A client that gave up and removed its socket (ENOENT, ECONNREFUSED) is expected in the
+ * silent and slow tests, so that is reported only with -v. */
+static void
+report_send_error(const struct server *srv, int err)
 {
-  int64_t until = now_ms() + ms;
-
-  while (!should_stop(srv)) {
-    int64_t left = until - now_ms();
-
-    if (left <= 0)
-      return true;
-    (void)poll(NULL, 0, (int)(left < POLL_SLICE_MS ? left : POLL_SLICE_MS));
-  }
-  return false;
+  if (srv->verbose || (err != ENOENT && err != ECONNREFUSED))
+    fprintf(stderr, "hostile_cmdmon: sendto: %s\n", strerror(err));
 }
 
 static bool
@@ -776,7 +785,7 @@ send_datagram(const struct server *srv, const struct peer *to, const uint8_t *bu
     }
     if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS && errno != EINTR) ||
         now_ms() >= give_up || should_stop(srv)) {
-      fprintf(stderr, "hostile_cmdmon: sendto: %s\n", strerror(errno));
+      report_send_error(srv, errno);
       return false;
     }
     (void)poll(NULL, 0, 5);
@@ -798,24 +807,55 @@ send_flood(const struct server *srv, const struct peer *to, uint8_t *out, size_t
   (void)send_datagram(srv, to, out, len);
 }
 
+/* slow: the reply waits in a queue while requests keep being read, so every answer leaves
+ * SLOW_DELAY_MS after its own request (a retry gets its own late answer). */
 static void
-handle_request(const struct server *srv, const struct peer *from, const uint8_t *pkt,
-               size_t len)
+queue_reply(struct server *srv, const struct peer *to, const uint8_t *buf, size_t len)
+{
+  struct pending *p;
+
+  if (srv->n_pending == PENDING_MAX || len > sizeof(p->buf)) {
+    fprintf(stderr, "hostile_cmdmon: slow: reply queue full, request dropped\n");
+    return;
+  }
+  p = &srv->pending[srv->n_pending++];
+  p->due_ms = now_ms() + SLOW_DELAY_MS;
+  p->to = *to;
+  p->len = len;
+  memcpy(p->buf, buf, len);
+}
+
+static void
+send_due_replies(struct server *srv)
+{
+  int64_t now = now_ms();
+  size_t n = 0;
+
+  while (n < srv->n_pending && srv->pending[n].due_ms <= now) {
+    (void)send_datagram(srv, &srv->pending[n].to, srv->pending[n].buf, srv->pending[n].len);
+    n++;
+  }
+  srv->n_pending -= n;
+  memmove(srv->pending, srv->pending + n, srv->n_pending * sizeof(srv->pending[0]));
+}
+
+static void
+handle_request(struct server *srv, const struct peer *from, const uint8_t *pkt, size_t len)
 {
   uint8_t out[RPY_BUF_LEN];
   struct request rq = {pkt, len, get_u16(pkt + 4), srv->mode};
   size_t out_len = build_reply(out, &rq);
 
   if (srv->verbose) {
-    printf("command %u attempt %u bytes %zu reply %zu\n", rq.command, get_u16(pkt + 6), len,
-           out_len);
+    printf("command %u attempt %u sequence %08" PRIx32 " bytes %zu reply %zu\n", rq.command,
+           get_u16(pkt + 6), get_u32(pkt + 8), len, out_len);
     (void)fflush(stdout);
   }
   if (out_len == 0)
     return;
-  if (srv->mode == MODE_SLOW && !pause_ms(srv, SLOW_DELAY_MS))
-    return;
-  if (srv->mode == MODE_FLOOD)
+  if (srv->mode == MODE_SLOW)
+    queue_reply(srv, from, out, out_len);
+  else if (srv->mode == MODE_FLOOD)
     send_flood(srv, from, out, out_len);
   else
     (void)send_datagram(srv, from, out, out_len);
@@ -834,7 +874,7 @@ peer_is_reachable(const struct peer *p)
 }
 
 static void
-receive_one(const struct server *srv)
+receive_one(struct server *srv)
 {
   uint8_t pkt[REQ_BUF_LEN];
   struct peer from;
@@ -855,13 +895,26 @@ receive_one(const struct server *srv)
   handle_request(srv, &from, pkt, (size_t)n);
 }
 
+/* Milliseconds poll() may wait: up to the next slow reply, the lifetime or one slice. */
+static int
+wait_budget(const struct server *srv)
+{
+  int64_t now = now_ms();
+  int64_t left = srv->deadline_ms - now;
+
+  if (srv->n_pending > 0 && srv->pending[0].due_ms - now < left)
+    left = srv->pending[0].due_ms - now;
+  if (left > POLL_SLICE_MS)
+    left = POLL_SLICE_MS;
+  return left > 0 ? (int)left : 0;
+}
+
 static void
-serve(const struct server *srv)
+serve(struct server *srv)
 {
   while (!should_stop(srv)) {
     struct pollfd pfd = {srv->fd, POLLIN, 0};
-    int64_t left = srv->deadline_ms - now_ms();
-    int r = poll(&pfd, 1, (int)(left < POLL_SLICE_MS ? left : POLL_SLICE_MS));
+    int r = poll(&pfd, 1, wait_budget(srv));
 
     if (r < 0 && errno != EINTR) {
       fprintf(stderr, "hostile_cmdmon: poll: %s\n", strerror(errno));
@@ -869,6 +922,7 @@ serve(const struct server *srv)
     }
     if (r > 0 && (pfd.revents & POLLIN))
       receive_one(srv);
+    send_due_replies(srv);
   }
 }
 
@@ -1142,7 +1196,7 @@ int
 main(int argc, char **argv)
 {
   struct options opt;
-  struct server srv = {-1, NULL, 0, MODE_OK, false};
+  struct server srv;
   bool ok;
 
   if (!parse_args(argc, argv, &opt)) {
@@ -1157,6 +1211,8 @@ main(int argc, char **argv)
     fprintf(stderr, "hostile_cmdmon: sigaction: %s\n", strerror(errno));
     return 1;
   }
+  memset(&srv, 0, sizeof(srv));
+  srv.fd = -1;
   srv.mode = opt.mode;
   srv.verbose = opt.verbose;
   srv.deadline_ms = now_ms() + opt.lifetime_s * 1000;
