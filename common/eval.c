@@ -289,9 +289,11 @@ judge_sources(const struct eval_chrony_cfg *cfg, const struct tsync_report *r,
   if (n)
     eval_add(out, TSYNC_STATE_WARNING, "%s %s", n > 1 ? "falsetickers" : "falseticker",
              names);
+  /* the local stratum fallback is degraded but correct service (article, step 4): the
+   * missing sources it implies are a warning, not a second alarm */
   if (snprintf(shown, sizeof(shown), "%u", usable) >= 0)
-    (void)check(out, &cfg->usable_warn, &cfg->usable_crit, usable, "usable sources", shown,
-                "", need3);
+    (void)check(out, &cfg->usable_warn, r->clock.ref_local ? NULL : &cfg->usable_crit, usable,
+                "usable sources", shown, "", need3);
   for (i = 0; i < r->n_sources; i++) {
     const struct tsync_source *s = &r->sources[i];
 

@@ -365,6 +365,29 @@ test_local_reference(void **state)
                       "serving from local clock (stratum 10), 3 of 3 sources usable");
 }
 
+/* With every upstream gone, the fallback stays a WARNING: -n 1: does not escalate it. */
+static void
+test_local_reference_no_usable(void **state)
+{
+  struct fx *f = *state;
+  size_t i;
+
+  f->rep.clock.ref_local = true;
+  f->rep.clock.refid = 0x7F7F0101u;
+  f->rep.clock.stratum = 10;
+  for (i = 0; i < f->rep.n_sources; i++) {
+    f->rep.sources[i].state = TSYNC_SRC_UNUSABLE;
+    set_reach(&f->rep.sources[i], 0);
+  }
+  (void)run(f);
+  assert_int_equal(f->res.state, TSYNC_STATE_WARNING);
+  assert_non_null(find_msg(&f->res, "usable sources 0 < 2"));
+  f->rep.clock.ref_local = false; /* the same sources without the fallback: critical */
+  f->rep.clock.refid = 0x7F000001u;
+  (void)run(f);
+  assert_int_equal(f->res.state, TSYNC_STATE_CRITICAL);
+}
+
 /* ---- sources ---- */
 
 static void
@@ -983,6 +1006,7 @@ main(void)
       T(test_offset_kerberos),
       T(test_offset_custom),
       T(test_local_reference),
+      T(test_local_reference_no_usable),
       T(test_one_falseticker),
       T(test_two_falsetickers),
       T(test_usable_one),
