@@ -21,20 +21,22 @@
 # Then, when the machine allows it: instructions per command (perf stat -e instructions,
 # else valgrind --tool=callgrind, user space only) and request counts (strace).
 #
-# Environment: RUNS (default 300), WARMUP (5), BENCH_JSON=FILE keeps hyperfine's JSON.
+# Environment: RUNS (default 1000; about 15 s of hyperfine), WARMUP (default 5),
+# BENCH_JSON=FILE (keep hyperfine's JSON there), CHECK, CHECK_NTP_TIME (binaries).
 # Exit status: 0 once the results are printed; 1 if the benchmark could not run.
 #
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154,SC2317
 # SC2154: ${NAME}_SOCK and friends are exported by lib.sh with printf -v.
+# SC2317: stop_hyperfine is called from traps.
 
-RUNS=${RUNS:-300}
+RUNS=${RUNS:-1000}
 WARMUP=${WARMUP:-5}
 TARGET=1.5
 # chronyd -t safety net: longer than this whole script (lib.sh's default is 120 s).
 CHR_LIFETIME=${CHR_LIFETIME:-300}
 CHECK_NTP_TIME=${CHECK_NTP_TIME:-/usr/lib/nagios/plugins/check_ntp_time}
 
-# shellcheck source=../tests/integration/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/integration/lib.sh
 . "$(cd "$(dirname "$0")" && pwd)/../tests/integration/lib.sh"
 CHECK=${CHECK:-$TOP/build/check_chrony}
 
@@ -43,7 +45,7 @@ die() { echo "bench_chrony: $*" >&2; exit 1; }
 # ---------------------------------------------------------------------------------------
 # Preconditions (nothing started yet)
 # ---------------------------------------------------------------------------------------
-[[ $RUNS =~ ^[0-9]+$ ]] && [ "$RUNS" -ge 2 ] || die "RUNS must be a number >= 2"
+if ! [[ $RUNS =~ ^[0-9]+$ ]] || [ "$RUNS" -lt 2 ]; then die "RUNS must be a number >= 2"; fi
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be a number"
 [ -x "$CHECK" ] || die "$CHECK not built (run make all)"
 command -v hyperfine >/dev/null || die "hyperfine not installed (tests/deps.sh bench)"
@@ -70,6 +72,21 @@ echo
 # Daemons: three servers on one port, a client with all three as sources
 # ---------------------------------------------------------------------------------------
 t_init bench-chrony
+HF_PID=
+stop_hyperfine() {
+  if [ -n "$HF_PID" ]; then kill -TERM "$HF_PID" 2>/dev/null; wait "$HF_PID" 2>/dev/null; fi
+  HF_PID=
+}
+# lib.sh's traps, with hyperfine stopped first (it would go on running against dead daemons).
+trap 'stop_hyperfine; _t_cleanup' EXIT
+trap 'stop_hyperfine; _t_on_signal INT 130' INT
+trap 'stop_hyperfine; _t_on_signal TERM 143' TERM
+# A private copy: a `make` running meanwhile (relinking build/check_chrony) must not make
+# one of the runs fail or measure a different binary.
+if ! { mkdir -p "$T_TMP/bin" && cp "$CHECK" "$T_TMP/bin/check_chrony"; }; then
+  die "cannot copy $CHECK"
+fi
+CHECK=$T_TMP/bin/check_chrony
 t0=$(_chr_now_us)
 poll="iburst minpoll -4 maxpoll -4"
 chr_server srv1 127.0.0.1 || die "could not start srv1"
@@ -129,7 +146,11 @@ json=$T_TMP/hyperfine.json
 hf=(hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$json")
 for ((i = 0; i < ${#cmds[@]}; i++)); do hf+=(--command-name "${names[i]}" "${cmds[i]}"); done
 echo "--- hyperfine --warmup $WARMUP --runs $RUNS (${#cmds[@]} commands)"
-"${hf[@]}" || die "hyperfine failed"
+# In the background, so that a TERM/INT sent to this script alone (CI cancel, timeout)
+# is handled at once: the trap stops hyperfine, then lib.sh stops the daemons.
+"${hf[@]}" &
+HF_PID=$!
+if wait "$HF_PID"; then HF_PID=; else HF_PID=; die "hyperfine failed"; fi
 [ -n "${BENCH_JSON:-}" ] && cp "$json" "$BENCH_JSON"
 
 # Still the same state afterwards? (a source lost mid-run would change the request mix)

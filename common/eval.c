@@ -215,9 +215,9 @@ judge_unsynced(const struct tsync_report *r, struct eval_result *out)
     eval_add(out, TSYNC_STATE_CRITICAL, "not synchronised: no sources configured");
   else if (reachable == 0)
     eval_add(out, TSYNC_STATE_CRITICAL,
-             "not synchronised: no source reachable (reach 0 on all %zu): UDP 123 blocked "
-             "or names not resolving?",
-             r->n_sources + r->n_unresolved);
+             "not synchronised: no source reachable (%zu of %zu at reach 0): UDP 123 "
+             "blocked or names not resolving?",
+             r->n_sources + r->n_unresolved, r->n_sources + r->n_unresolved);
   else
     eval_add(out, TSYNC_STATE_CRITICAL, "not synchronised (leap status %s, stratum %u)",
              tsync_leap_str(r->clock.leap), r->clock.stratum);

@@ -245,13 +245,13 @@ test_unsync_unreachable(void **state)
   run(f);
   assert_int_equal(f->res.state, TSYNC_STATE_CRITICAL);
   expect_msg(&f->res, TSYNC_STATE_CRITICAL,
-             "not synchronised: no source reachable (reach 0 on all 3): UDP 123 blocked or "
+             "not synchronised: no source reachable (3 of 3 at reach 0): UDP 123 blocked or "
              "names not resolving?");
   expect_msg(&f->res, TSYNC_STATE_WARNING, "ntp1 unreachable (reach 0)");
   expect_msg(&f->res, TSYNC_STATE_WARNING, "ntp3 unreachable (reach 0)");
   f->rep.n_unresolved = 2;
   run(f);
-  assert_non_null(find_msg(&f->res, "no source reachable (reach 0 on all 5)"));
+  assert_non_null(find_msg(&f->res, "no source reachable (5 of 5 at reach 0)"));
 }
 
 static void
@@ -270,7 +270,7 @@ test_unsync_no_sources(void **state)
              "usable sources 0 < 1 (falseticker detection needs 3)");
   f->rep.n_unresolved = 1; /* configured, not yet resolved */
   run(f);
-  assert_non_null(find_msg(&f->res, "no source reachable (reach 0 on all 1)"));
+  assert_non_null(find_msg(&f->res, "no source reachable (1 of 1 at reach 0)"));
 }
 
 /* ---- offset ---- */
