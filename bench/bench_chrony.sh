@@ -18,8 +18,10 @@
 # resolver (off loopback, and its latency would dominate). The three-call row therefore
 # uses `chronyc -n`. The CSV baseline (`-c tracking`) makes no DNS query as given.
 #
-# Then, when the machine allows it: instructions per command (perf stat -e instructions,
-# else valgrind --tool=callgrind, user space only) and request counts (strace).
+# Then, for context: a second hyperfine run timing the bare process start of each binary
+# (-V/-v, no request) and, when the machine allows it, instructions per command (perf stat
+# -e instructions, else valgrind --tool=callgrind, user space only) and packets sent per
+# command (strace).
 #
 # Environment: RUNS (default 1000; about 15 s of hyperfine), WARMUP (default 5),
 # BENCH_JSON=FILE (keep hyperfine's JSON there), CHECK, CHECK_NTP_TIME (binaries).
@@ -129,8 +131,9 @@ cmds=(
 )
 BASE=1  # index of the baseline
 # hyperfine -N splits command lines at blanks (shell words), so no path may contain one.
-[[ "$T_TMP $CHECK $C $CHECK_NTP_TIME" != *[[:space:]]*[[:space:]]*[[:space:]]*[[:space:]]* ]] ||
-  die "a path contains blanks: $T_TMP $CHECK $C $CHECK_NTP_TIME"
+for p in "$T_TMP" "$CHECK" "$C" "$CHECK_NTP_TIME"; do
+  [[ $p != *[[:space:]]* ]] || die "path with blanks, hyperfine -N would split it: '$p'"
+done
 for ((i = 0; i < ${#cmds[@]}; i++)); do
   out=$(eval "${cmds[i]}" 2>&1) rc=$?
   printf '%-40s exit %d: %s\n' "${names[i]}" "$rc" "$(head -n1 <<<"$out" | cut -c1-100)"
@@ -181,6 +184,34 @@ if awk -v r="$ratio" -v t="$TARGET" 'BEGIN { exit !(r <= t) }'; then
 else
   printf 'TARGET MISSED: check_chrony (socket, full mode) = %.2fx chronyc -c tracking (mean; %.2fx median), target <= %sx\n' \
     "$ratio" "$ratio_med" "$TARGET"
+fi
+
+# ---------------------------------------------------------------------------------------
+# Context: what starting the processes alone costs (no request sent). A second, smaller
+# hyperfine run with -i, because check_chrony -V exits 3 (UNKNOWN) by convention.
+# ---------------------------------------------------------------------------------------
+echo
+fjson=$T_TMP/floor.json
+fnames=("true (exec only)" "check_chrony -V" "chronyc -v" "check_ntp_time -V")
+fcmds=(true "$CHECK -V" "$C -v" "$CHECK_NTP_TIME -V")
+hf=(hyperfine -N -i --style none --warmup "$WARMUP" --runs "$RUNS" --export-json "$fjson")
+for ((i = 0; i < ${#fcmds[@]}; i++)); do hf+=(--command-name "${fnames[i]}" "${fcmds[i]}"); done
+"${hf[@]}" >"$T_TMP/floor.log" 2>&1 &
+HF_PID=$!
+if wait "$HF_PID"; then
+  HF_PID=
+  echo "--- process start only, no request (ms, $RUNS runs each; same machine, same minute)"
+  jq -r '.results[] | [.command, .mean * 1000, .stddev * 1000, .median * 1000] | @tsv' "$fjson" |
+    awk -F'\t' '{ printf "%-40s %7.2f +- %5.2f %8.2f\n", $1, $2, $3, $4 }'
+  # Medians: what the requests themselves add on top of starting the process.
+  med() { jq -r ".results[$2].median * 1000" "$1"; }
+  awk -v cs="$(med "$json" 0)" -v cu="$(med "$json" 4)" -v cb="$(med "$json" 1)" \
+      -v fc="$(med "$fjson" 1)" -v fb="$(med "$fjson" 2)" 'BEGIN {
+    printf "medians minus start-up: check_chrony -s %.2f ms for socket setup + 14 requests (%.0f us per request),", cs - fc, (cs - fc) * 1000 / 14
+    printf " over UDP %.2f ms; chronyc -c tracking %.2f ms for socket setup + 1 request\n", cu - fc, cb - fb }'
+else
+  HF_PID=
+  echo "--- process start-only run failed; skipped: $(tail -n 3 "$T_TMP/floor.log" | tr '\n' ' ')"
 fi
 
 # ---------------------------------------------------------------------------------------

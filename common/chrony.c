@@ -31,8 +31,8 @@ struct chrony_client {
   void *trace_ctx;
 };
 
-static void
-trace(const struct chrony_client *c, int level, const char *fmt, ...) TSYNC_PRINTF(3, 4);
+static void trace(const struct chrony_client *c, int level, const char *fmt, ...)
+    TSYNC_PRINTF(3, 4);
 
 static void
 trace(const struct chrony_client *c, int level, const char *fmt, ...)
@@ -225,8 +225,7 @@ await_reply(struct chrony_client *c, uint16_t cmd, const uint32_t *seqs, size_t 
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR)
         continue;
-      return tsync_err_errno(err, TSYNC_ERR_CONNECT, errno, "no chronyd at %s",
-                             c->transport);
+      return tsync_err_errno(err, TSYNC_ERR_CONNECT, errno, "no chronyd at %s", c->transport);
     }
     if ((size_t)n > CHRONY_RPY_MAX || (size_t)n >= rlen) {
       snprintf(perr.msg, sizeof(perr.msg), "oversized reply (%zd bytes)", n);
@@ -333,8 +332,8 @@ try_udp(struct chrony_client *c, const char *host, const char *port, int family,
     reset(c);
     st = open_udp(c, ai, err);
     if (st == TSYNC_OK && probe)
-      st = chrony_exchange(c, CHRONY_REQ_TRACKING, NULL, 0, deadline, rbuf, sizeof(rbuf),
-                           &rep, err);
+      st = chrony_exchange(c, CHRONY_REQ_TRACKING, NULL, 0, deadline, rbuf, sizeof(rbuf), &rep,
+                           err);
   }
   freeaddrinfo(res);
   return st;
@@ -365,8 +364,8 @@ open_default_chain(struct chrony_client *c, const struct chrony_target *t,
     st = try_udp(c, udp[i].host, CHRONY_DEFAULT_PORT, udp[i].family, true, deadline, &e);
     if (st == TSYNC_OK) {
       if (snprintf(c->fallback_note, sizeof(c->fallback_note),
-                   "using %s (only the open commands are served over UDP): %s",
-                   c->transport, first.msg) < 0)
+                   "using %s (only the open commands are served over UDP): %s", c->transport,
+                   first.msg) < 0)
         c->fallback_note[0] = '\0';
       return TSYNC_OK;
     }

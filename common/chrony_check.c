@@ -144,8 +144,7 @@ finish(struct chrony_check_cfg *cfg, const struct pending *pend, struct tsync_er
 }
 
 enum tsync_status
-chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg,
-                   struct tsync_err *err)
+chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg, struct tsync_err *err)
 {
   struct pending pend = {NULL, NULL};
   int opt;

@@ -18,7 +18,7 @@ enum chrony_check_mode {
 
 struct chrony_check_cfg {
   struct cli_common common;
-  const char *socket_path;       /* -s; NULL = default chain */
+  const char *socket_path; /* -s; NULL = default chain */
   enum chrony_check_mode mode;
   struct eval_chrony_cfg sync;
   struct eval_clients_cfg clients; /* expect[].name from --expect-client */

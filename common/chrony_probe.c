@@ -22,8 +22,8 @@ static enum tsync_status
 ask(struct probe *p, uint16_t cmd, const uint8_t *body, size_t len, struct tsync_err *err)
 {
   memset(&p->rep, 0, sizeof(p->rep));
-  return chrony_exchange(p->c, cmd, body, len, p->deadline, p->rbuf, sizeof(p->rbuf),
-                         &p->rep, err);
+  return chrony_exchange(p->c, cmd, body, len, p->deadline, p->rbuf, sizeof(p->rbuf), &p->rep,
+                         err);
 }
 
 static void
@@ -174,8 +174,9 @@ read_clients(struct probe *p, struct tsync_report *r, struct tsync_err *err)
   if (!r->clients)
     return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory for clients");
   for (;;) {
-    enum tsync_status st = ask(p, CHRONY_REQ_CLIENT_ACCESSES, body,
-             chrony_wire_clients_body(body, first, CHRONY_CLIENTS_PER_REPLY), err);
+    enum tsync_status st =
+        ask(p, CHRONY_REQ_CLIENT_ACCESSES, body,
+            chrony_wire_clients_body(body, first, CHRONY_CLIENTS_PER_REPLY), err);
     if (st != TSYNC_OK)
       return st;
     if (r->n_clients + CHRONY_CLIENTS_PER_REPLY > cap) {
@@ -191,9 +192,9 @@ read_clients(struct probe *p, struct tsync_report *r, struct tsync_err *err)
       r->clients = grown;
       cap *= 2;
     }
-    r->n_clients += chrony_wire_clients(&p->rep, r->clients + r->n_clients,
-                                        CHRONY_CLIENTS_PER_REPLY, &n_indices, &next,
-                                        &n_clients);
+    r->n_clients +=
+        chrony_wire_clients(&p->rep, r->clients + r->n_clients, CHRONY_CLIENTS_PER_REPLY,
+                            &n_indices, &next, &n_clients);
     /* next must advance, or a hostile daemon could keep us paging until the deadline */
     if (next >= n_indices || n_clients < CHRONY_CLIENTS_PER_REPLY || next <= first)
       return TSYNC_OK;

@@ -18,18 +18,15 @@ static const struct {
   uint16_t cmd, code;
   uint16_t data_len;
 } reply_table[] = {
-    {CHRONY_REQ_N_SOURCES, 2, 4},
-    {CHRONY_REQ_SOURCE_DATA, 3, 48},
-    {CHRONY_REQ_TRACKING, 5, 76},
-    {CHRONY_REQ_SOURCESTATS, 6, 56},
+    {CHRONY_REQ_N_SOURCES, 2, 4},          {CHRONY_REQ_SOURCE_DATA, 3, 48},
+    {CHRONY_REQ_TRACKING, 5, 76},          {CHRONY_REQ_SOURCESTATS, 6, 56},
     {CHRONY_REQ_SERVER_STATS, 14, 20},  /* 2.x-3.x */
     {CHRONY_REQ_SERVER_STATS, 22, 32},  /* 4.0-4.1 */
     {CHRONY_REQ_SERVER_STATS, 24, 44},  /* 4.2-4.3 */
     {CHRONY_REQ_SERVER_STATS, 25, 168}, /* >= 4.4, 64-bit counters */
     {CHRONY_REQ_NTP_DATA, 16, 124},     /* <= 4.5 */
     {CHRONY_REQ_NTP_DATA, 26, 144},     /* >= 4.6 */
-    {CHRONY_REQ_NTP_SOURCE_NAME, 19, 256},
-    {CHRONY_REQ_CLIENT_ACCESSES, 21, 492},
+    {CHRONY_REQ_NTP_SOURCE_NAME, 19, 256}, {CHRONY_REQ_CLIENT_ACCESSES, 21, 492},
     {CHRONY_REQ_SELECT_DATA, 23, 48},
 };
 

@@ -69,8 +69,8 @@ cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_er
 void
 cli_version(const char *prog, char *buf, size_t len)
 {
-  if (snprintf(buf, len, "%s v%s (timesync-monitor %s)", prog, TSYNC_VERSION,
-               TSYNC_VERSION) < 0 &&
+  if (snprintf(buf, len, "%s v%s (timesync-monitor %s)", prog, TSYNC_VERSION, TSYNC_VERSION) <
+          0 &&
       len)
     buf[0] = '\0';
 }

@@ -48,13 +48,15 @@ enum {
 #define CLI_COMMON_SHORT "hVvt:H:p:46"
 
 /* getopt_long entries for the common options (spread into a plugin's table). */
-#define CLI_COMMON_LONG                                                                 \
-  {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},               \
-      {"verbose", no_argument, NULL, 'v'}, {"timeout", required_argument, NULL, 't'},  \
-      {"hostname", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'}, \
-      {"use-ipv4", no_argument, NULL, '4'}, {"use-ipv6", no_argument, NULL, '6'},      \
-      {"format", required_argument, NULL, CLI_OPT_FORMAT},                             \
-      {"discover", no_argument, NULL, CLI_OPT_DISCOVER}
+#define CLI_COMMON_LONG                                                                       \
+  {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},                      \
+      {"verbose", no_argument, NULL, 'v'}, {"timeout", required_argument, NULL, 't'},         \
+      {"hostname", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},     \
+      {"use-ipv4", no_argument, NULL, '4'}, {"use-ipv6", no_argument, NULL, '6'},             \
+      {"format", required_argument, NULL, CLI_OPT_FORMAT},                                    \
+  {                                                                                           \
+    "discover", no_argument, NULL, CLI_OPT_DISCOVER                                           \
+  }
 
 /* Defaults: timeout 10 s, Nagios format. */
 void cli_common_init(struct cli_common *c);

@@ -42,8 +42,7 @@ eval_add(struct eval_result *out, enum tsync_state s, const char *fmt, ...)
   va_end(ap);
 }
 
-static void
-set_ok_text(struct eval_result *out, const char *fmt, ...) TSYNC_PRINTF(2, 3);
+static void set_ok_text(struct eval_result *out, const char *fmt, ...) TSYNC_PRINTF(2, 3);
 
 static void
 set_ok_text(struct eval_result *out, const char *fmt, ...)
@@ -126,8 +125,7 @@ fmt_bound(double v, char *buf, size_t len)
  * <suffix>" with the state, and returns it. */
 static enum tsync_state
 check(struct eval_result *out, const struct thr_range *warn, const struct thr_range *crit,
-      double value, const char *what, const char *shown, const char *unit,
-      const char *suffix)
+      double value, const char *what, const char *shown, const char *unit, const char *suffix)
 {
   const struct thr_range *hit = thr_alert(crit, value)   ? crit
                                 : thr_alert(warn, value) ? warn
@@ -238,8 +236,8 @@ judge_clock(const struct eval_chrony_cfg *cfg, const struct tsync_clock *c,
               " s",
               fabs(c->offset) > KERBEROS_SKEW ? " (exceeds Kerberos 5-minute tolerance)" : "");
   if (snprintf(shown, sizeof(shown), "%u", c->stratum) >= 0)
-    (void)check(out, &cfg->stratum_warn, &cfg->stratum_crit, c->stratum, "stratum", shown,
-                "", "");
+    (void)check(out, &cfg->stratum_warn, &cfg->stratum_crit, c->stratum, "stratum", shown, "",
+                "");
   fmt_secs(c->rms_offset, shown, sizeof(shown));
   (void)check(out, &cfg->jitter_warn, &cfg->jitter_crit, c->rms_offset, "RMS offset",
               shown + 1, " s", "");
@@ -277,8 +275,8 @@ is_falseticker(const struct tsync_source *s)
 }
 
 static void
-judge_sources(const struct eval_chrony_cfg *cfg, const struct tsync_report *r,
-              unsigned usable, struct eval_result *out)
+judge_sources(const struct eval_chrony_cfg *cfg, const struct tsync_report *r, unsigned usable,
+              struct eval_result *out)
 {
   char names[EVAL_MSG_SIZE], shown[16];
   const char *need3 = usable < 3 ? " (falseticker detection needs 3)" : "";
@@ -287,8 +285,7 @@ judge_sources(const struct eval_chrony_cfg *cfg, const struct tsync_report *r,
 
   n = list_sources(r, is_falseticker, names, sizeof(names));
   if (n)
-    eval_add(out, TSYNC_STATE_WARNING, "%s %s", n > 1 ? "falsetickers" : "falseticker",
-             names);
+    eval_add(out, TSYNC_STATE_WARNING, "%s %s", n > 1 ? "falsetickers" : "falseticker", names);
   /* the local stratum fallback is degraded but correct service (article, step 4): the
    * missing sources it implies are a warning, not a second alarm */
   if (snprintf(shown, sizeof(shown), "%u", usable) >= 0)
@@ -306,8 +303,8 @@ judge_sources(const struct eval_chrony_cfg *cfg, const struct tsync_report *r,
 }
 
 static void
-sync_perfdata(const struct eval_chrony_cfg *cfg, const struct tsync_report *r,
-              unsigned usable, unsigned reachable, struct eval_result *out)
+sync_perfdata(const struct eval_chrony_cfg *cfg, const struct tsync_report *r, unsigned usable,
+              unsigned reachable, struct eval_result *out)
 {
   const struct tsync_clock *c = &r->clock;
   struct eval_perf *p;
@@ -417,8 +414,8 @@ eval_chrony_clients(const struct eval_clients_cfg *cfg, const struct tsync_repor
                 ntp_clients == 1 ? "" : "s");
   add_count(out, "clients", ntp_clients, NULL, NULL);
   if (r->stats.valid) {
-    struct eval_perf *p = add_perf(out, "ntp_requests", (double)r->stats.ntp_hits, "c",
-                                   NULL, NULL);
+    struct eval_perf *p =
+        add_perf(out, "ntp_requests", (double)r->stats.ntp_hits, "c", NULL, NULL);
 
     if (p)
       p->integer = p->has_min = true;

@@ -25,8 +25,8 @@ enum tsync_state {
 #define EVAL_MSG_SIZE 256
 #define EVAL_MAX_PERF 24
 #define EVAL_LABEL_SIZE 32
-#define EVAL_MAX_EXPECT 64  /* --expect-client entries */
-#define EVAL_MAX_ADDRS 8    /* addresses one expected client may resolve to */
+#define EVAL_MAX_EXPECT 64 /* --expect-client entries */
+#define EVAL_MAX_ADDRS 8   /* addresses one expected client may resolve to */
 
 struct eval_msg {
   enum tsync_state state;
@@ -36,16 +36,16 @@ struct eval_msg {
 struct eval_perf {
   char label[EVAL_LABEL_SIZE];
   double value;
-  const char *uom;            /* "s", "c" or "" (static) */
-  bool integer;               /* print without decimals */
+  const char *uom;                     /* "s", "c" or "" (static) */
+  bool integer;                        /* print without decimals */
   const struct thr_range *warn, *crit; /* may be NULL; point into the config */
-  bool symmetric;             /* signed value judged by magnitude: show -N:N ranges */
+  bool symmetric;                      /* signed value judged by magnitude: show -N:N ranges */
   bool has_min, has_max;
   double min, max;
 };
 
 struct eval_result {
-  enum tsync_state state;     /* worst of the messages */
+  enum tsync_state state;              /* worst of the messages */
   struct eval_msg msgs[EVAL_MAX_MSGS]; /* non-OK findings, in the order found */
   unsigned n_msgs;
   char ok_text[EVAL_MSG_SIZE]; /* what OK means here, for the summary */
@@ -63,13 +63,13 @@ struct eval_chrony_cfg {
 };
 
 struct eval_expect {
-  char name[TSYNC_NAME_SIZE];                 /* as given */
+  char name[TSYNC_NAME_SIZE];                  /* as given */
   char addrs[EVAL_MAX_ADDRS][TSYNC_ADDR_SIZE]; /* what it resolved to */
   unsigned n_addrs;
 };
 
 struct eval_clients_cfg {
-  struct thr_range age_warn, age_crit;        /* seconds since the last NTP request */
+  struct thr_range age_warn, age_crit; /* seconds since the last NTP request */
   struct eval_expect expect[EVAL_MAX_EXPECT];
   unsigned n_expect;
 };

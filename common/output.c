@@ -14,8 +14,7 @@ struct sbuf {
   bool full;
 };
 
-static void
-put(struct sbuf *b, const char *fmt, ...) TSYNC_PRINTF(2, 3);
+static void put(struct sbuf *b, const char *fmt, ...) TSYNC_PRINTF(2, 3);
 
 static void
 put(struct sbuf *b, const char *fmt, ...)
@@ -327,8 +326,7 @@ dump(json_t *root, char *buf, size_t len)
 }
 
 enum tsync_status
-out_json(const struct eval_result *res, const struct tsync_report *rep, char *buf,
-         size_t len)
+out_json(const struct eval_result *res, const struct tsync_report *rep, char *buf, size_t len)
 {
   json_t *root = json_object(), *metrics = json_object();
   char summary[EVAL_MAX_MSGS * 64];
@@ -348,8 +346,8 @@ out_json(const struct eval_result *res, const struct tsync_report *rep, char *bu
     /* beyond json_int_t (a 64-bit counter) the cast is undefined: keep it a real */
     bool fits = p->value > -9223372036854775808.0 && p->value < 9223372036854775808.0;
 
-    set(metrics, p->label, p->integer && fits ? json_integer((json_int_t)p->value)
-                                              : json_real(p->value));
+    set(metrics, p->label,
+        p->integer && fits ? json_integer((json_int_t)p->value) : json_real(p->value));
   }
   set(root, "metrics", metrics);
   if (rep)

@@ -46,12 +46,9 @@ const char *
 tsync_src_state_str(enum tsync_src_state s)
 {
   static const char *const names[] = {
-      [TSYNC_SRC_SELECTED] = "selected",
-      [TSYNC_SRC_UNUSABLE] = "unusable",
-      [TSYNC_SRC_FALSETICKER] = "falseticker",
-      [TSYNC_SRC_JITTERY] = "too variable",
-      [TSYNC_SRC_COMBINED] = "combined",
-      [TSYNC_SRC_NOT_COMBINED] = "not combined",
+      [TSYNC_SRC_SELECTED] = "selected",       [TSYNC_SRC_UNUSABLE] = "unusable",
+      [TSYNC_SRC_FALSETICKER] = "falseticker", [TSYNC_SRC_JITTERY] = "too variable",
+      [TSYNC_SRC_COMBINED] = "combined",       [TSYNC_SRC_NOT_COMBINED] = "not combined",
       [TSYNC_SRC_UNKNOWN] = "unknown",
   };
 

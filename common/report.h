@@ -17,9 +17,9 @@
 
 #include "compat.h"
 
-#define TSYNC_NAME_SIZE 256 /* chrony's NTP_SOURCE_NAME carries up to 255 chars */
-#define TSYNC_ADDR_SIZE 64  /* IPv6 text with scope, or "ID#0000000001" */
-#define TSYNC_MAX_SOURCES 256 /* ceiling on sources read from one daemon */
+#define TSYNC_NAME_SIZE 256    /* chrony's NTP_SOURCE_NAME carries up to 255 chars */
+#define TSYNC_ADDR_SIZE 64     /* IPv6 text with scope, or "ID#0000000001" */
+#define TSYNC_MAX_SOURCES 256  /* ceiling on sources read from one daemon */
 #define TSYNC_MAX_CLIENTS 4096 /* ceiling on client records read from one daemon */
 
 enum tsync_leap {
@@ -30,8 +30,8 @@ enum tsync_leap {
 };
 
 enum tsync_src_mode {
-  TSYNC_MODE_SERVER = 0, /* client association to a server, chronyc '^' */
-  TSYNC_MODE_PEER = 1,   /* symmetric peer, '=' */
+  TSYNC_MODE_SERVER = 0,   /* client association to a server, chronyc '^' */
+  TSYNC_MODE_PEER = 1,     /* symmetric peer, '=' */
   TSYNC_MODE_REFCLOCK = 2, /* reference clock, '#' */
   TSYNC_MODE_UNKNOWN = 3,
 };
@@ -49,39 +49,39 @@ enum tsync_src_state {
 
 struct tsync_clock {
   enum tsync_leap leap;
-  unsigned stratum;             /* 0 = unsynchronised / unknown */
+  unsigned stratum; /* 0 = unsynchronised / unknown */
   uint32_t refid;
   char ref_name[TSYNC_ADDR_SIZE]; /* IPv4/IPv6 text, or the printable refid ("PPS"), or "" */
-  bool ref_local;               /* serving from the local clock (chrony 7F7F0101, NTP LOCL) */
-  double ref_time;              /* UNIX seconds of the last update, 0 if never */
-  double offset;                /* theta, seconds (chrony current_correction) */
-  double last_offset;           /* chrony's sign: positive = local clock was ahead */
+  bool ref_local;     /* serving from the local clock (chrony 7F7F0101, NTP LOCL) */
+  double ref_time;    /* UNIX seconds of the last update, 0 if never */
+  double offset;      /* theta, seconds (chrony current_correction) */
+  double last_offset; /* chrony's sign: positive = local clock was ahead */
   double rms_offset;
-  double freq_ppm;              /* positive = local clock runs fast */
+  double freq_ppm; /* positive = local clock runs fast */
   double resid_freq_ppm;
   double skew_ppm;
   double root_delay;
   double root_dispersion;
   double update_interval;
-  double est_error;             /* |last_offset| + root_dispersion + root_delay/2 */
+  double est_error; /* |last_offset| + root_dispersion + root_delay/2 */
 };
 
 struct tsync_source {
-  char name[TSYNC_NAME_SIZE];   /* configured name where known, else the address */
+  char name[TSYNC_NAME_SIZE]; /* configured name where known, else the address */
   char address[TSYNC_ADDR_SIZE];
-  uint32_t refid;               /* IPv4 address or refclock id as a refid; 0 if none */
+  uint32_t refid; /* IPv4 address or refclock id as a refid; 0 if none */
   enum tsync_src_mode mode;
   enum tsync_src_state state;
-  char select_char;             /* chrony SELECT_DATA state character, 0 when unknown */
+  char select_char; /* chrony SELECT_DATA state character, 0 when unknown */
   unsigned stratum;
-  unsigned reach;               /* 8-bit reachability register */
-  unsigned lost;                /* polls lost since first reached, within the register */
-  int poll;                     /* log2 seconds */
-  uint32_t since_sample;        /* seconds, UINT32_MAX = never */
-  double offset;                /* theta of the last sample: source - local */
-  double orig_offset;           /* theta as measured, before slew correction */
-  double error;                 /* error bound of the last sample */
-  bool have_stats;              /* SOURCESTATS fields below are valid */
+  unsigned reach;        /* 8-bit reachability register */
+  unsigned lost;         /* polls lost since first reached, within the register */
+  int poll;              /* log2 seconds */
+  uint32_t since_sample; /* seconds, UINT32_MAX = never */
+  double offset;         /* theta of the last sample: source - local */
+  double orig_offset;    /* theta as measured, before slew correction */
+  double error;          /* error bound of the last sample */
+  bool have_stats;       /* SOURCESTATS fields below are valid */
   unsigned n_samples, n_runs;
   uint32_t span;
   double sd, stats_resid_freq_ppm, stats_skew_ppm, est_offset, est_offset_err;
@@ -97,7 +97,7 @@ struct tsync_serverstats {
 struct tsync_client {
   char address[TSYNC_ADDR_SIZE];
   uint32_t ntp_hits, ntp_drops, cmd_hits;
-  uint32_t last_ntp_ago;        /* seconds, UINT32_MAX = never */
+  uint32_t last_ntp_ago; /* seconds, UINT32_MAX = never */
   uint32_t last_cmd_ago;
 };
 
@@ -116,12 +116,12 @@ struct tsync_report {
   char transport[TSYNC_NAME_SIZE + 8]; /* how the service was reached ("unix:/run/...") */
   bool have_clock;
   struct tsync_clock clock;
-  struct tsync_source *sources;      /* n_sources entries, malloc'd */
+  struct tsync_source *sources; /* n_sources entries, malloc'd */
   size_t n_sources;
-  unsigned n_unresolved;             /* sources not yet resolved (chrony ID# entries) */
-  bool have_select;                  /* select_char of the sources is filled */
+  unsigned n_unresolved; /* sources not yet resolved (chrony ID# entries) */
+  bool have_select;      /* select_char of the sources is filled */
   struct tsync_serverstats stats;
-  struct tsync_client *clients;      /* n_clients entries, malloc'd */
+  struct tsync_client *clients; /* n_clients entries, malloc'd */
   size_t n_clients;
   struct tsync_notes notes;
 };

@@ -33,8 +33,8 @@ struct tsync_err {
 };
 
 /* Writes a formatted message into err (may be NULL) and returns code. Truncates. */
-enum tsync_status tsync_err_set(struct tsync_err *err, enum tsync_status code,
-                                const char *fmt, ...) TSYNC_PRINTF(3, 4);
+enum tsync_status tsync_err_set(struct tsync_err *err, enum tsync_status code, const char *fmt,
+                                ...) TSYNC_PRINTF(3, 4);
 
 /* Like tsync_err_set, then appends ": " and the system text for errnum. */
 enum tsync_status tsync_err_errno(struct tsync_err *err, enum tsync_status code, int errnum,

@@ -51,8 +51,7 @@ thr_parse(struct thr_range *r, const char *text, struct tsync_err *err)
       goto bad;
   }
   if (!t.start_inf && !t.end_inf && t.start > t.end)
-    return tsync_err_set(err, TSYNC_ERR_ARG, "threshold range '%s': start is above end",
-                         text);
+    return tsync_err_set(err, TSYNC_ERR_ARG, "threshold range '%s': start is above end", text);
   t.set = true;
   *r = t;
   return TSYNC_OK;

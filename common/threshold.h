@@ -14,10 +14,10 @@
 #define THR_TEXT_SIZE 48
 
 struct thr_range {
-  bool set;          /* false: never alerts */
-  bool inside;       /* '@': alert when inside */
-  bool start_inf;    /* start is -inf */
-  bool end_inf;      /* end is +inf */
+  bool set;       /* false: never alerts */
+  bool inside;    /* '@': alert when inside */
+  bool start_inf; /* start is -inf */
+  bool end_inf;   /* end is +inf */
   double start, end;
   char text[THR_TEXT_SIZE]; /* as given, for perfdata and messages */
 };

@@ -160,7 +160,15 @@ main(int argc, char **argv)
   int code;
 
   if (chrony_check_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
-    printf("CHRONY UNKNOWN: %s\n%s", err.msg, usage);
+    static char out[4096];
+
+    /* a Zabbix item asked for JSON: keep the reply parseable */
+    eval_failure(TSYNC_ERR_ARG, err.msg, &result);
+    if (cfg.common.format == CLI_FORMAT_JSON &&
+        out_json(&result, NULL, out, sizeof(out)) == TSYNC_OK)
+      fputs(out, stdout);
+    else
+      printf("CHRONY UNKNOWN: %s\n%s", err.msg, usage);
     return TSYNC_STATE_UNKNOWN;
   }
   cli_version(PROG, version, sizeof(version));

@@ -247,6 +247,9 @@ t_bad_options() {
   assert_exit 3 "$RC" "timeout 0" || return 1
   check --expect-client a
   assert_exit 3 "$RC" "--expect-client without clients mode" || return 1
+  check --format=json -w abc
+  assert_exit 3 "$RC" "bad range, JSON" || return 1
+  assert_eq "$(jqr .state)" UNKNOWN "JSON error object" || return 1
   check -V
   assert_eq "$OUT" "check_chrony v1.0.0 (timesync-monitor 1.0.0)" "version" || return 1
   check -h
@@ -321,6 +324,23 @@ t_hostile_ok() {
   hostile_case ok unix 0 "^CHRONY OK: synchronised to 127\.0\.0\.1" &&
     hostile_case ok unix 0 $'\n\\^\\* ntp-fake\\.example \\(127\\.0\\.0\\.1\\)' &&
     hostile_case ok udp 0 "^CHRONY OK: "
+}
+t_hostile_ipv6() {
+  if ! ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+    t_skip hostile_ipv6 "no IPv6 on loopback"
+    return 0
+  fi
+  local dir=$T_TMP/hostile port i
+  rm -rf "$dir" && mkdir -p "$dir"
+  port=$(free_port) || return 1
+  "$TOOLS_DIR/hostile_cmdmon" --udp "[::1]:$port" --mode ok --lifetime 30 \
+    --ready-file "$dir/ready" &
+  HOSTILE_PID=$!
+  for i in $(seq 1 50); do [ -s "$dir/ready" ] && break; sleep 0.05; done
+  check -H ::1 -p "$port" -6 -m 1: -v
+  hostile_stop
+  assert_exit 0 "$RC" "UDP over IPv6: $OUT" || return 1
+  assert_match "$OUT" "chronyd reached at udp:\[::1\]:$port"
 }
 t_hostile_silent() {
   hostile_case silent unix 2 "^CHRONY CRITICAL: no reply from chronyd at unix:.* after 3\.0 s" &&

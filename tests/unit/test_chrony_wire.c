@@ -176,8 +176,8 @@ test_is_ours(void **state)
 
   (void)state;
   assert_true(chrony_wire_is_ours(buf, n, 33, seqs, 2));
-  assert_false(chrony_wire_is_ours(buf, n, 33, seqs, 1)); /* spoofed sequence */
-  assert_false(chrony_wire_is_ours(buf, n, 34, seqs, 2)); /* other command */
+  assert_false(chrony_wire_is_ours(buf, n, 33, seqs, 1));  /* spoofed sequence */
+  assert_false(chrony_wire_is_ours(buf, n, 34, seqs, 2));  /* other command */
   assert_false(chrony_wire_is_ours(buf, 27, 33, seqs, 2)); /* shorter than a header */
 }
 
