@@ -406,9 +406,9 @@ eval_chrony_clients(const struct eval_clients_cfg *cfg, const struct tsync_repor
     ntp_clients += r->clients[i].ntp_hits > 0;
   judge_expected(cfg, r, out);
   if (cfg->n_expect)
-    set_ok_text(out, "%u expected client%s seen within %s s; %u NTP clients", cfg->n_expect,
+    set_ok_text(out, "%u expected client%s seen within %s s; %u NTP client%s", cfg->n_expect,
                 cfg->n_expect == 1 ? "" : "s", cfg->age_warn.set ? cfg->age_warn.text : "-",
-                ntp_clients);
+                ntp_clients, ntp_clients == 1 ? "" : "s");
   else
     set_ok_text(out, "%u NTP client%s in chronyd's client log", ntp_clients,
                 ntp_clients == 1 ? "" : "s");

@@ -194,6 +194,9 @@ t_clients_mode() {
   assert_match "$OUT" "^CHRONY OK: 1 expected client seen within 4096 s" || return 1
   assert_match "$OUT" "ntp_requests=[1-9][0-9]*c" || return 1
   assert_match "$OUT" $'\nclient 127\\.0\\.0\\.1: [1-9][0-9]* NTP requests' || return 1
+  # a name goes through the bounded resolver (localhost: /etc/hosts, no DNS traffic)
+  check -s "$srv_SOCK" --mode=clients --expect-client localhost
+  assert_exit 0 "$RC" "seen by name: $OUT" || return 1
   check -s "$srv_SOCK" --mode=clients --expect-client 127.0.0.1,127.0.0.9
   assert_exit 2 "$RC" "never seen: $OUT" || return 1
   assert_match "$OUT" "127\.0\.0\.9 never seen" || return 1
