@@ -31,11 +31,11 @@ ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS)
 COMMON_SRC := $(sort $(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libtsync.a
-PLUGINS    := check_chrony
+PLUGINS    := check_chrony check_w32time
 PLUGIN_BIN := $(PLUGINS:%=$(BUILD)/%)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS_BIN  := $(BUILD)/tests/hostile_cmdmon
+TOOLS_BIN  := $(BUILD)/tests/hostile_cmdmon $(BUILD)/tests/fake_w32time $(BUILD)/tests/sntp_many
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
@@ -56,16 +56,22 @@ $(BUILD)/plugins/%.o: plugins/%.c $(wildcard common/*.h) Makefile
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/check_%: $(BUILD)/plugins/check_%.o $(LIB)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(JANSSON_LIBS) -lm
+	$(CC) $(CFLAGS) $(SANFLAGS) -pthread -o $@ $^ $(JANSSON_LIBS) -lm
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(LIB) \
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -pthread -o $@ $< $(LIB) \
 	  $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
 
-$(BUILD)/tests/hostile_cmdmon: tests/integration/hostile_cmdmon.c
+# Test responders: standalone, they share nothing with the code they test.
+$(BUILD)/tests/%: tests/integration/%.c
 	@mkdir -p $(@D)
 	$(CC) -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -o $@ $< -lm
+
+# A driver of the many-target NTP interface, for the 200-target test.
+$(BUILD)/tests/sntp_many: tests/integration/sntp_many.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -pthread -o $@ $< $(LIB) $(JANSSON_LIBS) -lm
 
 tests: $(PLUGIN_BIN) $(UNIT_BIN) $(TOOLS_BIN)
 
@@ -73,7 +79,7 @@ tests: $(PLUGIN_BIN) $(UNIT_BIN) $(TOOLS_BIN)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(WARNINGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	  $(JANSSON_CFLAGS) -o $@ $< $(COMMON_SRC) $(JANSSON_LIBS) -lm
+	  $(JANSSON_CFLAGS) -pthread -o $@ $< $(COMMON_SRC) $(JANSSON_LIBS) -lm
 
 fuzz: $(FUZZ_BIN)
 
@@ -84,7 +90,7 @@ sanitize:
 cppcheck:
 	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
 	  --inline-suppr --suppress=missingIncludeSystem -q -D_GNU_SOURCE -Icommon \
-	  common plugins tests/integration/hostile_cmdmon.c
+	  common plugins tests/integration/*.c
 
 check:
 	tests/deps.sh check

@@ -20,9 +20,6 @@
 #define CHRONY_DEFAULT_SOCKET "/run/chrony/chronyd.sock"
 #define CHRONY_DEFAULT_PORT "323"
 
-/* Optional -v tracing: level 1..3, one line of text without newline. */
-typedef void (*tsync_trace_fn)(void *ctx, int level, const char *line);
-
 struct chrony_target {
   const char *socket_path; /* Unix socket; NULL = default (when host is NULL too) */
   const char *host;        /* UDP host; NULL = not UDP */

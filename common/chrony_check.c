@@ -49,28 +49,6 @@ parse_range(struct thr_range *r, const char *opt, const char *arg, struct tsync_
 }
 
 static enum tsync_status
-parse_expect(struct eval_clients_cfg *cl, const char *arg, struct tsync_err *err)
-{
-  const char *p = arg;
-
-  while (*p) {
-    size_t n = strcspn(p, ",");
-
-    if (n == 0 || n >= TSYNC_NAME_SIZE)
-      return tsync_err_set(err, TSYNC_ERR_ARG, "--expect-client: bad host list '%s'", arg);
-    if (cl->n_expect >= EVAL_MAX_EXPECT)
-      return tsync_err_set(err, TSYNC_ERR_ARG, "--expect-client: more than %d hosts",
-                           EVAL_MAX_EXPECT);
-    memcpy(cl->expect[cl->n_expect].name, p, n);
-    cl->expect[cl->n_expect++].name[n] = '\0';
-    p += n;
-    if (*p == ',')
-      p++;
-  }
-  return TSYNC_OK;
-}
-
-static enum tsync_status
 parse_one(struct chrony_check_cfg *cfg, struct pending *pend, int opt, const char *arg,
           struct tsync_err *err)
 {
@@ -109,7 +87,8 @@ parse_one(struct chrony_check_cfg *cfg, struct pending *pend, int opt, const cha
     s->reach_lost = (unsigned)n;
     return TSYNC_OK;
   case OPT_EXPECT_CLIENT:
-    return parse_expect(&cfg->clients, arg, err);
+    return cli_parse_hosts(cfg->clients.expect, TSYNC_MAX_EXPECT, &cfg->clients.n_expect,
+                           "--expect-client", arg, err);
   case OPT_MODE:
     if (strcmp(arg, "sync") == 0)
       cfg->mode = CHRONY_CHECK_SYNC;
@@ -158,10 +137,7 @@ chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg, struct t
   while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "s:w:c:W:C:m:n:j:k:e:E:",
                             long_options, NULL)) != -1) {
     if (opt == '?' || opt == ':')
-      return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s",
-                           optopt ? "option needs an argument or is unknown"
-                                  : "unknown option",
-                           argv[optind - 1]);
+      return cli_bad_option(argv, optopt, err);
     int r = cli_parse_common(&cfg->common, opt, optarg, err);
 
     if (r < 0)
@@ -172,37 +148,6 @@ chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg, struct t
   if (optind < argc)
     return tsync_err_set(err, TSYNC_ERR_ARG, "unexpected argument '%s'", argv[optind]);
   return finish(cfg, &pend, err);
-}
-
-/* Resolves every --expect-client name to the address texts chronyd's log would show. */
-static void
-resolve_expected(struct eval_clients_cfg *cl, struct timespec deadline,
-                 struct tsync_report *report)
-{
-  unsigned i;
-
-  for (i = 0; i < cl->n_expect; i++) {
-    struct eval_expect *e = &cl->expect[i];
-    struct addrinfo *res, *ai;
-    struct tsync_err err;
-
-    e->n_addrs = 0;
-    if (tsync_resolve(e->name, "123", AF_UNSPEC, deadline, &res, &err) != TSYNC_OK) {
-      tsync_note(&report->notes, "%s", err.msg);
-      continue;
-    }
-    for (ai = res; ai && e->n_addrs < EVAL_MAX_ADDRS; ai = ai->ai_next) {
-      char text[TSYNC_ADDR_SIZE];
-      unsigned k;
-
-      tsync_addr_text(ai->ai_addr, ai->ai_addrlen, text, sizeof(text));
-      for (k = 0; k < e->n_addrs && strcmp(e->addrs[k], text) != 0; k++)
-        ;
-      if (text[0] && k == e->n_addrs)
-        memcpy(e->addrs[e->n_addrs++], text, sizeof(text));
-    }
-    freeaddrinfo(res);
-  }
 }
 
 void
@@ -239,7 +184,8 @@ chrony_check_run(struct chrony_check_cfg *cfg, const char *client_name, tsync_tr
     return;
   }
   if (cfg->mode == CHRONY_CHECK_CLIENTS) {
-    resolve_expected(&cfg->clients, deadline, report);
+    tsync_resolve_expect(cfg->clients.expect, cfg->clients.n_expect, AF_UNSPEC, deadline,
+                         &report->notes);
     eval_chrony_clients(&cfg->clients, report, result);
   } else {
     eval_chrony_sync(&cfg->sync, report, result);

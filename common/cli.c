@@ -1,9 +1,11 @@
 /* cli.c -- common option handling. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "cli.h"
+#include "output.h"
 #include "parse.h"
 
 void
@@ -66,6 +68,39 @@ cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_er
   }
 }
 
+enum tsync_status
+cli_parse_hosts(struct tsync_expect *list, unsigned max, unsigned *n, const char *opt,
+                const char *arg, struct tsync_err *err)
+{
+  const char *p = arg;
+
+  while (*p) {
+    size_t len = strcspn(p, ",");
+
+    if (len == 0 || len >= TSYNC_NAME_SIZE)
+      return tsync_err_set(err, TSYNC_ERR_ARG, "%s: bad host list '%s'", opt, arg);
+    if (*n >= max)
+      return tsync_err_set(err, TSYNC_ERR_ARG, "%s: more than %u hosts", opt, max);
+    memcpy(list[*n].name, p, len);
+    list[*n].name[len] = '\0';
+    list[*n].n_addrs = 0;
+    (*n)++;
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+  return TSYNC_OK;
+}
+
+enum tsync_status
+cli_bad_option(char **argv, int optopt, struct tsync_err *err)
+{
+  /* optind already moved past the offending word */
+  return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s",
+                       optopt ? "option needs an argument or is unknown" : "unknown option",
+                       argv[optind - 1]);
+}
+
 void
 cli_version(const char *prog, char *buf, size_t len)
 {
@@ -73,4 +108,64 @@ cli_version(const char *prog, char *buf, size_t len)
           0 &&
       len)
     buf[0] = '\0';
+}
+
+void
+cli_trace_collect(void *ctx, int level, const char *line)
+{
+  struct cli_trace *t = ctx;
+  int n;
+
+  if (!t || level > t->verbose || t->used >= sizeof(t->text))
+    return;
+  n = snprintf(t->text + t->used, sizeof(t->text) - t->used, "debug: %s\n", line);
+  if (n > 0)
+    t->used = (size_t)n < sizeof(t->text) - t->used ? t->used + (size_t)n : sizeof(t->text);
+}
+
+/* Appends text to buf (NUL-terminated, len bytes) as far as it fits. */
+static void
+append(char *buf, size_t len, const char *text)
+{
+  size_t used = strlen(buf);
+
+  if (used + 1 < len && snprintf(buf + used, len - used, "%s", text) < 0)
+    buf[used] = '\0';
+}
+
+int
+cli_render(const struct cli_common *c, const char *prefix, const struct eval_result *res,
+           const struct tsync_report *rep, const struct cli_trace *tr, char *buf, size_t len)
+{
+  /* a failed probe has no data; its discovery is the error, so Zabbix keeps its items */
+  bool probed = rep->have_clock || rep->clients || rep->n_sources;
+  enum tsync_status st;
+
+  if (c->discover && probed)
+    return out_discovery(rep, buf, len) == TSYNC_OK ? 0 : 3;
+  if (c->format == CLI_FORMAT_JSON) {
+    st = out_json(res, rep, buf, len);
+    return st == TSYNC_OK ? (int)res->state : 3;
+  }
+  /* a cut result is still printed: its first line is whole */
+  if (out_nagios(prefix, res, rep, c->verbose, buf, len) == TSYNC_ERR_TOO_LARGE)
+    append(buf, len, "(output cut)\n");
+  if (tr)
+    append(buf, len, tr->text);
+  return (int)res->state;
+}
+
+int
+cli_render_usage_error(const struct cli_common *c, const char *prefix, const char *msg,
+                       const char *usage, char *buf, size_t len)
+{
+  struct eval_result res;
+
+  /* a Zabbix item asked for JSON: keep the reply parseable */
+  eval_failure(TSYNC_ERR_ARG, msg, &res);
+  if (c->format == CLI_FORMAT_JSON && out_json(&res, NULL, buf, len) == TSYNC_OK)
+    return TSYNC_STATE_UNKNOWN;
+  if (snprintf(buf, len, "%s UNKNOWN: %s\n%s", prefix, msg, usage) < 0 && len)
+    buf[0] = '\0';
+  return TSYNC_STATE_UNKNOWN;
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "eval.h"
+#include "report.h"
 #include "status.h"
 
 #define CLI_DEFAULT_TIMEOUT 10.0
@@ -64,6 +66,39 @@ void cli_common_init(struct cli_common *c);
 /* Handles one getopt result if it is a common option. Returns 1 when handled, 0 when the
  * option is not a common one, -1 on a bad value (err set). */
 int cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_err *err);
+
+/* Splits a comma-separated host list (arg of option opt) into list[*n...], at most max
+ * entries in all; names only, resolution comes later (tsync_resolve_expect). */
+enum tsync_status cli_parse_hosts(struct tsync_expect *list, unsigned max, unsigned *n,
+                                  const char *opt, const char *arg,
+                                  struct tsync_err *err) TSYNC_WUR;
+
+/* The error for getopt's '?' or ':' (unknown option, missing argument). */
+enum tsync_status cli_bad_option(char **argv, int optopt, struct tsync_err *err);
+
+#define CLI_TRACE_SIZE 16384
+
+/* -v lines from the core, kept to print after the result (the status line comes
+ * first). Caller-owned; cli_trace_collect is its tsync_trace_fn, with the trace as ctx. */
+struct cli_trace {
+  int verbose;
+  size_t used;
+  char text[CLI_TRACE_SIZE];
+};
+
+void cli_trace_collect(void *ctx, int level, const char *line);
+
+/* Renders a check's outcome as the options ask: Nagios text (PREFIX STATE: ...) plus
+ * the trace, JSON, or discovery (only when the probe got data; else the failure).
+ * Writes into buf and returns the exit code. */
+int cli_render(const struct cli_common *c, const char *prefix, const struct eval_result *res,
+               const struct tsync_report *rep, const struct cli_trace *tr, char *buf,
+               size_t len);
+
+/* Renders an option error: a JSON object in JSON mode, else "PREFIX UNKNOWN: msg" and the
+ * usage text. Returns the exit code (3). */
+int cli_render_usage_error(const struct cli_common *c, const char *prefix, const char *msg,
+                           const char *usage, char *buf, size_t len);
 
 /* "check_chrony v1.0.0 (timesync-monitor 1.0.0)". */
 void cli_version(const char *prog, char *buf, size_t len);

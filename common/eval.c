@@ -42,10 +42,8 @@ eval_add(struct eval_result *out, enum tsync_state s, const char *fmt, ...)
   va_end(ap);
 }
 
-static void set_ok_text(struct eval_result *out, const char *fmt, ...) TSYNC_PRINTF(2, 3);
-
-static void
-set_ok_text(struct eval_result *out, const char *fmt, ...)
+void
+eval_set_ok_text(struct eval_result *out, const char *fmt, ...)
 {
   va_list ap;
 
@@ -55,9 +53,9 @@ set_ok_text(struct eval_result *out, const char *fmt, ...)
   va_end(ap);
 }
 
-static struct eval_perf *
-add_perf(struct eval_result *out, const char *label, double value, const char *uom,
-         const struct thr_range *warn, const struct thr_range *crit)
+struct eval_perf *
+eval_add_perf(struct eval_result *out, const char *label, double value, const char *uom,
+              const struct thr_range *warn, const struct thr_range *crit)
 {
   struct eval_perf *p;
 
@@ -78,7 +76,7 @@ static void
 add_count(struct eval_result *out, const char *label, double value,
           const struct thr_range *warn, const struct thr_range *crit)
 {
-  struct eval_perf *p = add_perf(out, label, value, "", warn, crit);
+  struct eval_perf *p = eval_add_perf(out, label, value, "", warn, crit);
 
   if (p) {
     p->integer = true;
@@ -123,9 +121,10 @@ fmt_bound(double v, char *buf, size_t len)
 
 /* Checks value against crit, then warn. On a breach adds "<what> <shown> > <bound><unit>
  * <suffix>" with the state, and returns it. */
-static enum tsync_state
-check(struct eval_result *out, const struct thr_range *warn, const struct thr_range *crit,
-      double value, const char *what, const char *shown, const char *unit, const char *suffix)
+enum tsync_state
+eval_check(struct eval_result *out, const struct thr_range *warn, const struct thr_range *crit,
+           double value, const char *what, const char *shown, const char *unit,
+           const char *suffix)
 {
   const struct thr_range *hit = thr_alert(crit, value)   ? crit
                                 : thr_alert(warn, value) ? warn
@@ -149,8 +148,8 @@ check(struct eval_result *out, const struct thr_range *warn, const struct thr_ra
 
 /* Seconds with sign, 6 decimals, trailing zeros dropped down to 3, and the unit:
  * "+0.312 s", "-0.0612 s". */
-static void
-fmt_secs(double v, char *buf, size_t len)
+void
+eval_fmt_secs(double v, char *buf, size_t len)
 {
   int n = snprintf(buf, len, "%+.6f", v);
   char *dot;
@@ -170,8 +169,8 @@ fmt_secs(double v, char *buf, size_t len)
 }
 
 /* A default range from constant text. */
-static void
-preset(struct thr_range *r, const char *text)
+void
+eval_preset(struct thr_range *r, const char *text)
 {
   if (thr_parse(r, text, NULL) != TSYNC_OK)
     r->set = false;
@@ -181,10 +180,10 @@ void
 eval_chrony_defaults(struct eval_chrony_cfg *cfg)
 {
   memset(cfg, 0, sizeof(*cfg));
-  preset(&cfg->offset_warn, "0.05");
-  preset(&cfg->offset_crit, "0.25");
-  preset(&cfg->usable_warn, "2:");
-  preset(&cfg->usable_crit, "1:");
+  eval_preset(&cfg->offset_warn, "0.05");
+  eval_preset(&cfg->offset_crit, "0.25");
+  eval_preset(&cfg->usable_warn, "2:");
+  eval_preset(&cfg->usable_crit, "1:");
   cfg->reach_lost = 3;
 }
 
@@ -192,8 +191,8 @@ void
 eval_clients_defaults(struct eval_clients_cfg *cfg)
 {
   memset(cfg, 0, sizeof(*cfg));
-  preset(&cfg->age_warn, "4096");
-  preset(&cfg->age_crit, "16384");
+  eval_preset(&cfg->age_warn, "4096");
+  eval_preset(&cfg->age_crit, "16384");
 }
 
 static bool
@@ -231,19 +230,19 @@ judge_clock(const struct eval_chrony_cfg *cfg, const struct tsync_clock *c,
     eval_add(out, TSYNC_STATE_WARNING,
              "serving from local clock (stratum %u fallback): no upstream source reachable",
              c->stratum);
-  fmt_secs(c->offset, shown, sizeof(shown));
-  (void)check(out, &cfg->offset_warn, &cfg->offset_crit, fabs(c->offset), "offset", shown,
-              " s",
-              fabs(c->offset) > KERBEROS_SKEW ? " (exceeds Kerberos 5-minute tolerance)" : "");
+  eval_fmt_secs(c->offset, shown, sizeof(shown));
+  (void)eval_check(
+      out, &cfg->offset_warn, &cfg->offset_crit, fabs(c->offset), "offset", shown, " s",
+      fabs(c->offset) > KERBEROS_SKEW ? " (exceeds Kerberos 5-minute tolerance)" : "");
   if (snprintf(shown, sizeof(shown), "%u", c->stratum) >= 0)
-    (void)check(out, &cfg->stratum_warn, &cfg->stratum_crit, c->stratum, "stratum", shown, "",
-                "");
-  fmt_secs(c->rms_offset, shown, sizeof(shown));
-  (void)check(out, &cfg->jitter_warn, &cfg->jitter_crit, c->rms_offset, "RMS offset",
-              shown + 1, " s", "");
-  fmt_secs(c->est_error, shown, sizeof(shown));
-  (void)check(out, &cfg->esterr_warn, &cfg->esterr_crit, c->est_error, "estimated error",
-              shown + 1, " s", "");
+    (void)eval_check(out, &cfg->stratum_warn, &cfg->stratum_crit, c->stratum, "stratum", shown,
+                     "", "");
+  eval_fmt_secs(c->rms_offset, shown, sizeof(shown));
+  (void)eval_check(out, &cfg->jitter_warn, &cfg->jitter_crit, c->rms_offset, "RMS offset",
+                   shown + 1, " s", "");
+  eval_fmt_secs(c->est_error, shown, sizeof(shown));
+  (void)eval_check(out, &cfg->esterr_warn, &cfg->esterr_crit, c->est_error, "estimated error",
+                   shown + 1, " s", "");
 }
 
 /* Names of the sources for which pick() holds, comma separated, into buf. */
@@ -289,8 +288,8 @@ judge_sources(const struct eval_chrony_cfg *cfg, const struct tsync_report *r, u
   /* the local stratum fallback is degraded but correct service (article, step 4): the
    * missing sources it implies are a warning, not a second alarm */
   if (snprintf(shown, sizeof(shown), "%u", usable) >= 0)
-    (void)check(out, &cfg->usable_warn, r->clock.ref_local ? NULL : &cfg->usable_crit, usable,
-                "usable sources", shown, "", need3);
+    (void)eval_check(out, &cfg->usable_warn, r->clock.ref_local ? NULL : &cfg->usable_crit,
+                     usable, "usable sources", shown, "", need3);
   for (i = 0; i < r->n_sources; i++) {
     const struct tsync_source *s = &r->sources[i];
 
@@ -309,15 +308,17 @@ sync_perfdata(const struct eval_chrony_cfg *cfg, const struct tsync_report *r, u
   const struct tsync_clock *c = &r->clock;
   struct eval_perf *p;
 
-  p = add_perf(out, "offset", c->offset, "s", &cfg->offset_warn, &cfg->offset_crit);
+  p = eval_add_perf(out, "offset", c->offset, "s", &cfg->offset_warn, &cfg->offset_crit);
   if (p)
     p->symmetric = true; /* thresholds apply to |offset|, the value is signed */
-  (void)add_perf(out, "rms_offset", c->rms_offset, "s", &cfg->jitter_warn, &cfg->jitter_crit);
-  (void)add_perf(out, "frequency", c->freq_ppm, "", NULL, NULL);
-  (void)add_perf(out, "skew", c->skew_ppm, "", NULL, NULL);
-  (void)add_perf(out, "root_delay", c->root_delay, "s", NULL, NULL);
-  (void)add_perf(out, "root_dispersion", c->root_dispersion, "s", NULL, NULL);
-  (void)add_perf(out, "est_error", c->est_error, "s", &cfg->esterr_warn, &cfg->esterr_crit);
+  (void)eval_add_perf(out, "rms_offset", c->rms_offset, "s", &cfg->jitter_warn,
+                      &cfg->jitter_crit);
+  (void)eval_add_perf(out, "frequency", c->freq_ppm, "", NULL, NULL);
+  (void)eval_add_perf(out, "skew", c->skew_ppm, "", NULL, NULL);
+  (void)eval_add_perf(out, "root_delay", c->root_delay, "s", NULL, NULL);
+  (void)eval_add_perf(out, "root_dispersion", c->root_dispersion, "s", NULL, NULL);
+  (void)eval_add_perf(out, "est_error", c->est_error, "s", &cfg->esterr_warn,
+                      &cfg->esterr_crit);
   add_count(out, "stratum", c->stratum, &cfg->stratum_warn, &cfg->stratum_crit);
   if (out->n_perf) {
     out->perf[out->n_perf - 1].has_max = true;
@@ -346,19 +347,21 @@ eval_chrony_sync(const struct eval_chrony_cfg *cfg, const struct tsync_report *r
   else
     judge_clock(cfg, &r->clock, out);
   judge_sources(cfg, r, usable, out);
-  fmt_secs(r->clock.offset, shown, sizeof(shown));
+  /* chronyc units read better than 9 decimals in a summary: "+12us" */
+  eval_fmt_offset(r->clock.offset, shown, sizeof(shown));
   if (r->clock.ref_local)
-    set_ok_text(out, "serving from local clock (stratum %u), %u of %zu sources usable",
-                r->clock.stratum, usable, r->n_sources);
+    eval_set_ok_text(out, "serving from local clock (stratum %u), %u of %zu sources usable",
+                     r->clock.stratum, usable, r->n_sources);
   else
-    set_ok_text(out, "synchronised to %s (stratum %u), offset %s, %u of %zu sources usable%s",
-                r->clock.ref_name[0] ? r->clock.ref_name : "?", r->clock.stratum, shown,
-                usable, r->n_sources, usable < 3 ? " (falseticker detection needs 3)" : "");
+    eval_set_ok_text(
+        out, "synchronised to %s (stratum %u), offset %s, %u of %zu sources usable%s",
+        r->clock.ref_name[0] ? r->clock.ref_name : "?", r->clock.stratum, shown, usable,
+        r->n_sources, usable < 3 ? " (falseticker detection needs 3)" : "");
   sync_perfdata(cfg, r, usable, reachable, out);
 }
 
 static const struct tsync_client *
-find_client(const struct tsync_report *r, const struct eval_expect *e)
+find_client(const struct tsync_report *r, const struct tsync_expect *e)
 {
   size_t i;
   unsigned k;
@@ -377,7 +380,7 @@ judge_expected(const struct eval_clients_cfg *cfg, const struct tsync_report *r,
   unsigned i;
 
   for (i = 0; i < cfg->n_expect; i++) {
-    const struct eval_expect *e = &cfg->expect[i];
+    const struct tsync_expect *e = &cfg->expect[i];
     const struct tsync_client *c = find_client(r, e);
     char what[TSYNC_NAME_SIZE + 32], shown[24];
 
@@ -389,8 +392,8 @@ judge_expected(const struct eval_clients_cfg *cfg, const struct tsync_report *r,
     if (snprintf(what, sizeof(what), "%s last NTP request", e->name) < 0 ||
         snprintf(shown, sizeof(shown), "%u s ago", (unsigned)c->last_ntp_ago) < 0)
       continue;
-    (void)check(out, &cfg->age_warn, &cfg->age_crit, c->last_ntp_ago, what, shown, " s",
-                ": lost NTP connectivity, free-running on local clock drift?");
+    (void)eval_check(out, &cfg->age_warn, &cfg->age_crit, c->last_ntp_ago, what, shown, " s",
+                     ": lost NTP connectivity, free-running on local clock drift?");
   }
 }
 
@@ -406,20 +409,21 @@ eval_chrony_clients(const struct eval_clients_cfg *cfg, const struct tsync_repor
     ntp_clients += r->clients[i].ntp_hits > 0;
   judge_expected(cfg, r, out);
   if (cfg->n_expect)
-    set_ok_text(out, "%u expected client%s seen within %s s; %u NTP client%s", cfg->n_expect,
-                cfg->n_expect == 1 ? "" : "s", cfg->age_warn.set ? cfg->age_warn.text : "-",
-                ntp_clients, ntp_clients == 1 ? "" : "s");
+    eval_set_ok_text(out, "%u expected client%s seen within %s s; %u NTP client%s",
+                     cfg->n_expect, cfg->n_expect == 1 ? "" : "s",
+                     cfg->age_warn.set ? cfg->age_warn.text : "-", ntp_clients,
+                     ntp_clients == 1 ? "" : "s");
   else
-    set_ok_text(out, "%u NTP client%s in chronyd's client log", ntp_clients,
-                ntp_clients == 1 ? "" : "s");
+    eval_set_ok_text(out, "%u NTP client%s in chronyd's client log", ntp_clients,
+                     ntp_clients == 1 ? "" : "s");
   add_count(out, "clients", ntp_clients, NULL, NULL);
   if (r->stats.valid) {
     struct eval_perf *p =
-        add_perf(out, "ntp_requests", (double)r->stats.ntp_hits, "c", NULL, NULL);
+        eval_add_perf(out, "ntp_requests", (double)r->stats.ntp_hits, "c", NULL, NULL);
 
     if (p)
       p->integer = p->has_min = true;
-    p = add_perf(out, "ntp_drops", (double)r->stats.ntp_drops, "c", NULL, NULL);
+    p = eval_add_perf(out, "ntp_drops", (double)r->stats.ntp_drops, "c", NULL, NULL);
     if (p)
       p->integer = p->has_min = true;
   }

@@ -25,8 +25,6 @@ enum tsync_state {
 #define EVAL_MSG_SIZE 256
 #define EVAL_MAX_PERF 24
 #define EVAL_LABEL_SIZE 32
-#define EVAL_MAX_EXPECT 64 /* --expect-client entries */
-#define EVAL_MAX_ADDRS 8   /* addresses one expected client may resolve to */
 
 struct eval_msg {
   enum tsync_state state;
@@ -62,16 +60,20 @@ struct eval_chrony_cfg {
   unsigned reach_lost;                         /* polls lost since first reached */
 };
 
-struct eval_expect {
-  char name[TSYNC_NAME_SIZE];                  /* as given */
-  char addrs[EVAL_MAX_ADDRS][TSYNC_ADDR_SIZE]; /* what it resolved to */
-  unsigned n_addrs;
-};
 
 struct eval_clients_cfg {
   struct thr_range age_warn, age_crit; /* seconds since the last NTP request */
-  struct eval_expect expect[EVAL_MAX_EXPECT];
+  struct tsync_expect expect[TSYNC_MAX_EXPECT];
   unsigned n_expect;
+};
+
+struct eval_ntp_cfg {
+  struct thr_range offset_warn, offset_crit;   /* on |offset|, seconds */
+  struct thr_range stratum_warn, stratum_crit; /* optional */
+  struct thr_range root_distance;              /* optional: root delay/2 + dispersion */
+  struct tsync_expect expect[TSYNC_MAX_EXPECT];  /* --expect-source, resolved to IPv4 */
+  unsigned n_expect;
+  bool require_local_sync;
 };
 
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
@@ -91,6 +93,14 @@ void eval_chrony_sync(const struct eval_chrony_cfg *cfg, const struct tsync_repo
 void eval_chrony_clients(const struct eval_clients_cfg *cfg, const struct tsync_report *r,
                          struct eval_result *out);
 
+/* Fills cfg with the W32Time defaults: -w 1 -c 5 (seconds; Kerberos allows 300). */
+void eval_ntp_defaults(struct eval_ntp_cfg *cfg);
+
+/* Judges an NTP server's reply (check_w32time): sync state, W32Time's free-running
+ * CMOS clock, Kiss-o'-Death, expected source, offset, and the local clock's state. */
+void eval_ntp_server(const struct eval_ntp_cfg *cfg, const struct tsync_report *r,
+                     struct eval_result *out);
+
 /* A probe that failed: the state its status means (a time service that does not answer
  * is CRITICAL; unusable arguments or a daemon we cannot understand are UNKNOWN). */
 enum tsync_state eval_status_state(enum tsync_status st);
@@ -99,6 +109,17 @@ void eval_failure(enum tsync_status st, const char *message, struct eval_result 
 /* Adds a finding; raises out->state. Text is truncated to EVAL_MSG_SIZE. */
 void eval_add(struct eval_result *out, enum tsync_state s, const char *fmt, ...)
     TSYNC_PRINTF(3, 4);
+
+/* Internal to the eval modules: threshold breach message, seconds text, perfdata. */
+enum tsync_state eval_check(struct eval_result *out, const struct thr_range *warn,
+                            const struct thr_range *crit, double value, const char *what,
+                            const char *shown, const char *unit, const char *suffix);
+void eval_fmt_secs(double v, char *buf, size_t len);
+struct eval_perf *eval_add_perf(struct eval_result *out, const char *label, double value,
+                                const char *uom, const struct thr_range *warn,
+                                const struct thr_range *crit);
+void eval_set_ok_text(struct eval_result *out, const char *fmt, ...) TSYNC_PRINTF(2, 3);
+void eval_preset(struct thr_range *r, const char *text);
 
 /* Formats seconds with sign in chronyc's steps: "+12ns", "-1500us", "+312ms", "+2.5s". */
 void eval_fmt_offset(double seconds, char *buf, size_t len);

@@ -181,7 +181,7 @@ put_long_output(struct sbuf *b, const struct tsync_report *rep, int verbose)
   for (k = 0; k < rep->notes.n; k++)
     put(b, "note: %s\n", rep->notes.text[k]);
   if (verbose >= 1 && rep->transport[0])
-    put(b, "chronyd reached at %s\n", rep->transport);
+    put(b, "queried via %s\n", rep->transport);
 }
 
 enum tsync_status

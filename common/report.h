@@ -111,6 +111,36 @@ struct tsync_notes {
   char text[TSYNC_MAX_NOTES][TSYNC_NOTE_SIZE];
 };
 
+#define TSYNC_MAX_EXPECT 64 /* hosts in one --expect-client/--expect-source list */
+#define TSYNC_MAX_ADDRS 8   /* addresses one expected host may resolve to */
+
+/* A host the user expects to see (a client, a time source), and what it resolved to. */
+struct tsync_expect {
+  char name[TSYNC_NAME_SIZE];
+  char addrs[TSYNC_MAX_ADDRS][TSYNC_ADDR_SIZE];
+  unsigned n_addrs;
+};
+
+/* What an NTP exchange adds to the clock report (check_w32time). */
+struct tsync_ntp {
+  bool valid;
+  unsigned sent, answered;
+  unsigned reach;               /* answered samples as a register, newest in bit 0 */
+  double delay, jitter;         /* of the best sample; RMS of offsets around it */
+  int poll, precision;          /* log2 seconds, as the server sent them */
+  unsigned version;
+  bool kod;
+  char kod_code[5];             /* "RATE", "DENY", "RSTR", ... */
+  char ref_host[TSYNC_NAME_SIZE]; /* the reference id's address resolved back, or "" */
+};
+
+/* The monitoring host's own clock, as its kernel sees it. */
+struct tsync_local {
+  bool known;
+  bool synced;
+  double est_error;
+};
+
 /* Everything one probe learnt. Owned by the caller; release with tsync_report_free. */
 struct tsync_report {
   char transport[TSYNC_NAME_SIZE + 8]; /* how the service was reached ("unix:/run/...") */
@@ -120,6 +150,8 @@ struct tsync_report {
   size_t n_sources;
   unsigned n_unresolved; /* sources not yet resolved (chrony ID# entries) */
   bool have_select;      /* select_char of the sources is filled */
+  struct tsync_ntp ntp;
+  struct tsync_local local;
   struct tsync_serverstats stats;
   struct tsync_client *clients; /* n_clients entries, malloc'd */
   size_t n_clients;

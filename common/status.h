@@ -32,6 +32,10 @@ struct tsync_err {
   char msg[TSYNC_ERR_SIZE];
 };
 
+/* Optional -v tracing from the core: level 1..3, one line of text without newline. The
+ * core never prints; a plugin collects these, the agent logs them. */
+typedef void (*tsync_trace_fn)(void *ctx, int level, const char *line);
+
 /* Writes a formatted message into err (may be NULL) and returns code. Truncates. */
 enum tsync_status tsync_err_set(struct tsync_err *err, enum tsync_status code, const char *fmt,
                                 ...) TSYNC_PRINTF(3, 4);

@@ -1,7 +1,6 @@
 /* check_chrony -- Nagios/Icinga plugin: chronyd's synchronisation, sources and clients,
  * read over chronyd's control protocol (cmdmon), never by parsing chronyc output. */
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,6 @@
 #include "output.h"
 
 #define PROG "check_chrony"
-#define TRACE_SIZE 16384
 
 static const char usage[] =
     "Usage: " PROG " [-s SOCKET | -H HOST [-p PORT] [-4|-6]] [-t SECONDS]\n"
@@ -75,13 +73,6 @@ static const char help[] =
 /* The client socket file, for the signal handler: it must go on every exit path. */
 static char sock_path[128];
 
-/* -v trace lines, printed after the result so the status line stays first. */
-static struct {
-  int verbose;
-  size_t used;
-  char text[TRACE_SIZE];
-} trace_buf;
-
 static void
 on_signal(int sig)
 {
@@ -93,20 +84,6 @@ on_signal(int sig)
   if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
     _exit(3);
   _exit(3);
-}
-
-static void
-collect_trace(void *ctx, int level, const char *line)
-{
-  int n;
-
-  (void)ctx;
-  if (level > trace_buf.verbose || trace_buf.used >= sizeof(trace_buf.text))
-    return;
-  n = snprintf(trace_buf.text + trace_buf.used, sizeof(trace_buf.text) - trace_buf.used,
-               "debug: %s\n", line);
-  if (n > 0)
-    trace_buf.used += (size_t)n;
 }
 
 static void
@@ -125,63 +102,34 @@ guard_client_socket(const struct chrony_check_cfg *cfg)
   (void)sigaction(SIGHUP, &sa, NULL);
 }
 
-static int
-print_result(const struct chrony_check_cfg *cfg, const struct eval_result *res,
-             const struct tsync_report *rep)
-{
-  static char out[OUT_BUF_SIZE];
-  /* a failed probe has neither; its discovery is an error text, so Zabbix keeps items */
-  bool probed = rep->have_clock || rep->clients;
-  enum tsync_status st;
-
-  if (cfg->common.discover && probed)
-    st = out_discovery(rep, out, sizeof(out));
-  else if (cfg->common.format == CLI_FORMAT_JSON)
-    st = out_json(res, rep, out, sizeof(out));
-  else
-    st = out_nagios("CHRONY", res, rep, cfg->common.verbose, out, sizeof(out));
-  /* a cut result is still printed: its first line is whole */
-  fputs(out, stdout);
-  if (st == TSYNC_ERR_TOO_LARGE && cfg->common.format == CLI_FORMAT_NAGIOS)
-    fputs("(output cut)\n", stdout);
-  if (cfg->common.format == CLI_FORMAT_NAGIOS && !cfg->common.discover)
-    fputs(trace_buf.text, stdout);
-  return cfg->common.discover && probed ? 0 : (int)res->state;
-}
-
 int
 main(int argc, char **argv)
 {
+  static char out[OUT_BUF_SIZE];
+  static struct cli_trace trace;
   struct chrony_check_cfg cfg;
   struct tsync_report report;
   struct eval_result result;
   struct tsync_err err;
-  char version[96];
   int code;
 
   if (chrony_check_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
-    static char out[4096];
-
-    /* a Zabbix item asked for JSON: keep the reply parseable */
-    eval_failure(TSYNC_ERR_ARG, err.msg, &result);
-    if (cfg.common.format == CLI_FORMAT_JSON &&
-        out_json(&result, NULL, out, sizeof(out)) == TSYNC_OK)
-      fputs(out, stdout);
-    else
-      printf("CHRONY UNKNOWN: %s\n%s", err.msg, usage);
-    return TSYNC_STATE_UNKNOWN;
+    code = cli_render_usage_error(&cfg.common, "CHRONY", err.msg, usage, out, sizeof(out));
+    fputs(out, stdout);
+    return code;
   }
-  cli_version(PROG, version, sizeof(version));
   if (cfg.common.action != CLI_RUN) {
-    printf("%s\n", version);
+    cli_version(PROG, out, sizeof(out));
+    printf("%s\n", out);
     if (cfg.common.action == CLI_HELP)
       printf("\n%s\n%s", usage, help);
     return TSYNC_STATE_UNKNOWN;
   }
-  trace_buf.verbose = cfg.common.verbose;
+  trace.verbose = cfg.common.verbose;
   guard_client_socket(&cfg);
-  chrony_check_run(&cfg, PROG, collect_trace, NULL, &report, &result);
-  code = print_result(&cfg, &result, &report);
+  chrony_check_run(&cfg, PROG, cli_trace_collect, &trace, &report, &result);
+  code = cli_render(&cfg.common, "CHRONY", &result, &report, &trace, out, sizeof(out));
+  fputs(out, stdout);
   tsync_report_free(&report);
   return code;
 }

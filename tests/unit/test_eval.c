@@ -181,7 +181,7 @@ test_healthy(void **state)
   struct eval_result *res = run(*state);
 
   expect_ok(res);
-  assert_string_equal(res->ok_text, "synchronised to 10.0.0.1 (stratum 2), offset +0.0001 s, "
+  assert_string_equal(res->ok_text, "synchronised to 10.0.0.1 (stratum 2), offset +100us, "
                                     "3 of 3 sources usable");
 }
 
@@ -194,7 +194,7 @@ test_ok_text_variants(void **state)
   f->rep.sources[2].state = TSYNC_SRC_UNUSABLE;
   f->rep.clock.offset = -0.0123456;
   expect_ok(run(f)); /* 2 usable meets -m 2: */
-  assert_string_equal(f->res.ok_text, "synchronised to ? (stratum 2), offset -0.012346 s, "
+  assert_string_equal(f->res.ok_text, "synchronised to ? (stratum 2), offset -12ms, "
                                       "2 of 3 sources usable (falseticker detection needs 3)");
 }
 
@@ -869,7 +869,7 @@ test_defaults(void **state)
 static void
 expect_client(struct eval_clients_cfg *cfg, const char *name, const char *a1, const char *a2)
 {
-  struct eval_expect *e = &cfg->expect[cfg->n_expect++];
+  struct tsync_expect *e = &cfg->expect[cfg->n_expect++];
 
   set_str(e->name, sizeof(e->name), name);
   set_str(e->addrs[0], TSYNC_ADDR_SIZE, a1);

@@ -468,7 +468,7 @@ test_nagios_verbose(void **state)
   assert_int_equal(out_nagios("CHRONY", &f->res, &f->rep, 1, f->buf, sizeof(f->buf)),
                    TSYNC_OK);
   assert_string_equal(f->buf, LINE1 LINE2 LINE3 LINE4
-                      "chronyd reached at unix:/run/chrony/chronyd.sock\n");
+                      "queried via unix:/run/chrony/chronyd.sock\n");
 }
 
 static void
@@ -534,7 +534,7 @@ test_nagios_pipes(void **state)
   assert_non_null(strstr(f->buf, "WARNING: x/y unreachable (reach 0) | "));
   assert_non_null(strstr(f->buf, "\n^* a/b (10.0.0.1) "));
   assert_non_null(strstr(f->buf, "\nnote: odd/note\n"));
-  assert_non_null(strstr(f->buf, "\nchronyd reached at unix:/p/q\n"));
+  assert_non_null(strstr(f->buf, "\nqueried via unix:/p/q\n"));
 }
 
 static void
