@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# test_install.sh -- every plugin installs with its man page, and the man page names
+# every long option its --help names.
+. "$(dirname "$0")/lib.sh"
+
+BIN_DIR=${BIN_DIR:-$TOP/build}
+PLUGINS="check_chrony check_w32time"
+t_init install
+
+t_man_pages_cover_options() {
+  local p opt out
+  for p in $PLUGINS; do
+    out=$("$BIN_DIR/$p" -h)
+    for opt in $(grep -oE -- '--[a-z][a-z-]+' <<<"$out" | sort -u); do
+      grep -qF -- "${opt//-/\\-}" "$TOP/plugins/$p.1" || _t_err "$p.1 lacks $opt" || return 1
+    done
+  done
+}
+
+t_make_install() {
+  local dest=$T_TMP/dest p
+  # the normal build: a sanitizer build would be relinked without its flags
+  make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/usr BUILD=build >/dev/null ||
+    _t_err "make install failed" || return 1
+  for p in $PLUGINS; do
+    [ -x "$dest/usr/lib/nagios/plugins/$p" ] || _t_err "$p not installed" || return 1
+    [ -f "$dest/usr/share/man/man1/$p.1" ] || _t_err "$p.1 not installed" || return 1
+  done
+}
+
+t_version_lines() {
+  local p
+  for p in $PLUGINS; do
+    assert_eq "$("$BIN_DIR/$p" -V)" "$p v1.0.0 (timesync-monitor 1.0.0)" "$p -V" || return 1
+  done
+}
+
+t_run man_pages_cover_options t_man_pages_cover_options
+t_run make_install t_make_install
+t_run version_lines t_version_lines
+t_finish
