@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # demo.sh -- `make demo`: check_chrony against private chronyd instances (chronyd -x in a
-# temp dir on loopback, never the system clock), in each output format, plus failures.
+# temp dir on loopback, never the system clock), in each output format, plus failures;
+# check_w32time against a chronyd serving NTP and a W32Time-like responder.
 . "$(dirname "$0")/integration/lib.sh"
 
 CHECK=$TOP/build/check_chrony
+W32=$TOP/build/check_w32time
+FAKE=$TOP/build/tests/fake_w32time
 t_init demo
 
 show() { # title command...
@@ -39,6 +42,38 @@ show "Upstream unreachable, 'local stratum 10' fallback" "$CHECK" -s "$cli_SOCK"
 sock=$cli_SOCK
 chr_stop_all
 show "chronyd stopped" "$CHECK" -s "$sock" -t 2
+
+echo
+echo "check_w32time: a chronyd serving NTP, then a W32Time-like responder in its states ..."
+ntp=$(free_port)
+chr_server srv >/dev/null || exit 1
+chr_client cli "server 127.0.0.1 port $srv_PORT iburst minpoll -4 maxpoll -4" \
+  "port $ntp" "allow 127.0.0.0/8" >/dev/null || exit 1
+chr_wait_sync cli >/dev/null
+show "Any NTP server (here chronyd), expecting it to follow 127.0.0.1" \
+  "$W32" -H 127.0.0.1 -p "$ntp" --expect-source 127.0.0.1
+chr_stop_all
+
+w32() { # title mode [fake args...] -- check args...
+  local title=$1 mode=$2 port pid
+  shift 2
+  local -a fargs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do fargs+=("$1"); shift; done
+  shift
+  port=$(free_port)
+  "$FAKE" --udp "127.0.0.1:$port" --mode "$mode" --lifetime 30 \
+    --ready-file "$T_TMP/w32.ready" "${fargs[@]}" &
+  pid=$!
+  for _ in $(seq 1 50); do [ -s "$T_TMP/w32.ready" ] && break; sleep 0.05; done
+  show "$title" "$W32" -H 127.0.0.1 -p "$port" "$@"
+  kill "$pid"; wait "$pid" 2>/dev/null; rm -f "$T_TMP/w32.ready"
+}
+w32 "W32Time synced to 10.1.2.3, 1.5 s ahead of this host" synced --offset 1.5 --
+w32 "W32Time following another source than expected (in real life: time.windows.com)" synced \
+  --refid 127.0.0.1 -- --expect-source 127.0.0.2
+w32 "W32Time free-running on its CMOS clock" locl --
+w32 "W32Time not synchronized" unsync --
+w32 "NtpServer provider disabled (no reply)" silent -- -t 4
 
 trap - EXIT
 _t_cleanup
