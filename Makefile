@@ -20,18 +20,20 @@ MIBDIR     := $(PREFIX)/share/snmp/mibs
 # Recursively expanded on purpose: the dependency step may install pkg-config itself.
 JANSSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
 JANSSON_LIBS   = $(shell $(PKG_CONFIG) --libs jansson)
+VSPHERE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl libxml-2.0)
+VSPHERE_LIBS   = $(shell $(PKG_CONFIG) --libs libcurl libxml-2.0)
 CMOCKA_CFLAGS  = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka)
 
 CFLAGS   ?= -O2 -g
 WARNINGS := -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -DTSYNC_VERSION='"$(VERSION)"' -Icommon
-ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS)
+ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(SANFLAGS) $(JANSSON_CFLAGS) $(VSPHERE_CFLAGS)
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libtsync.a
-PLUGINS    := check_chrony check_w32time
+PLUGINS    := check_chrony check_w32time check_esxi_time
 PLUGIN_BIN := $(PLUGINS:%=$(BUILD)/%)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -55,13 +57,15 @@ $(BUILD)/plugins/%.o: plugins/%.c $(wildcard common/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# Only check_esxi_time links libcurl and libxml2: the others start faster without them.
+$(BUILD)/check_esxi_time: LIBS_EXTRA = $(VSPHERE_LIBS)
 $(BUILD)/check_%: $(BUILD)/plugins/check_%.o $(LIB)
-	$(CC) $(CFLAGS) $(SANFLAGS) -pthread -o $@ $^ $(JANSSON_LIBS) -lm
+	$(CC) $(CFLAGS) $(SANFLAGS) -pthread -o $@ $^ $(LIBS_EXTRA) $(JANSSON_LIBS) -lm
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -pthread -o $@ $< $(LIB) \
-	  $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
+	  $(CMOCKA_LIBS) $(VSPHERE_LIBS) $(JANSSON_LIBS) -lm
 
 # Test responders: standalone, they share nothing with the code they test.
 $(BUILD)/tests/%: tests/integration/%.c
@@ -79,7 +83,8 @@ tests: $(PLUGIN_BIN) $(UNIT_BIN) $(TOOLS_BIN)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(WARNINGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	  $(JANSSON_CFLAGS) -pthread -o $@ $< $(COMMON_SRC) $(JANSSON_LIBS) -lm
+	  $(JANSSON_CFLAGS) $(VSPHERE_CFLAGS) -pthread -o $@ $< $(COMMON_SRC) \
+	  $(VSPHERE_LIBS) $(JANSSON_LIBS) -lm
 
 fuzz: $(FUZZ_BIN)
 
@@ -90,6 +95,7 @@ sanitize:
 cppcheck:
 	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
 	  --inline-suppr --suppress=missingIncludeSystem -q -D_GNU_SOURCE -Icommon \
+	  -DTSYNC_VERSION='"$(VERSION)"' \
 	  common plugins tests/integration/*.c
 
 check:
@@ -107,8 +113,8 @@ demo:
 
 bench:
 	tests/deps.sh bench
-	$(MAKE) all
-	bench/bench_chrony.sh
+	$(MAKE) all $(BUILD)/tests/fake_w32time
+	bench/bench_chrony.sh && bench/bench_w32time.sh
 
 install: all
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -138,14 +138,12 @@ cli_render(const struct cli_common *c, const char *prefix, const struct eval_res
            const struct tsync_report *rep, const struct cli_trace *tr, char *buf, size_t len)
 {
   /* a failed probe has no data; its discovery is the error, so Zabbix keeps its items */
-  bool probed = rep->have_clock || rep->clients || rep->n_sources;
-  enum tsync_status st;
+  bool probed = rep->have_clock || rep->clients || rep->n_sources || rep->n_hosts;
 
   if (c->discover && probed)
     return out_discovery(rep, buf, len) == TSYNC_OK ? 0 : 3;
   if (c->format == CLI_FORMAT_JSON) {
-    st = out_json(res, rep, buf, len);
-    return st == TSYNC_OK ? (int)res->state : 3;
+    return out_json(res, rep, buf, len) == TSYNC_OK ? (int)res->state : 3;
   }
   /* a cut result is still printed: its first line is whole */
   if (out_nagios(prefix, res, rep, c->verbose, buf, len) == TSYNC_ERR_TOO_LARGE)

@@ -23,8 +23,8 @@ enum tsync_state {
 
 #define EVAL_MAX_MSGS 32
 #define EVAL_MSG_SIZE 256
-#define EVAL_MAX_PERF 24
-#define EVAL_LABEL_SIZE 32
+#define EVAL_MAX_PERF 200
+#define EVAL_LABEL_SIZE 96
 
 struct eval_msg {
   enum tsync_state state;
@@ -76,6 +76,14 @@ struct eval_ntp_cfg {
   bool require_local_sync;
 };
 
+struct eval_esxi_cfg {
+  struct thr_range offset_warn, offset_crit;  /* on |offset|, seconds */
+  struct tsync_expect expect_ntp[TSYNC_MAX_NTP_SERVERS]; /* --expect-ntp-server, names */
+  unsigned n_expect_ntp;
+  double max_sync_age;                        /* seconds since lastSyncTime */
+  char api_version[32];                       /* for "not available on API x.y" */
+};
+
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
 const char *tsync_state_str(enum tsync_state s);
 
@@ -100,6 +108,15 @@ void eval_ntp_defaults(struct eval_ntp_cfg *cfg);
  * CMOS clock, Kiss-o'-Death, expected source, offset, and the local clock's state. */
 void eval_ntp_server(const struct eval_ntp_cfg *cfg, const struct tsync_report *r,
                      struct eval_result *out);
+
+/* Defaults: -w 1 -c 5 seconds, --max-sync-age 3600. */
+void eval_esxi_defaults(struct eval_esxi_cfg *cfg);
+
+/* Judges every host of r->hosts (check_esxi_time): offset, ntpd service, NTP servers,
+ * and the API 7.0.3 health fields where the host has them. Worst state wins; with more
+ * than one host each finding and perfdata label names its host. */
+void eval_esxi(const struct eval_esxi_cfg *cfg, const struct tsync_report *r,
+               struct eval_result *out);
 
 /* A probe that failed: the state its status means (a time service that does not answer
  * is CRITICAL; unusable arguments or a daemon we cannot understand are UNKNOWN). */

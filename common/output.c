@@ -155,6 +155,45 @@ out_source_line(const struct tsync_source *s, char *buf, size_t len)
   put(&b, ", %s", tsync_src_state_str(s->state));
 }
 
+void
+out_host_line(const struct tsync_host *h, const char *api, char *buf, size_t len)
+{
+  struct sbuf b = {buf, len, 0, false};
+  unsigned i;
+
+  if (len == 0)
+    return;
+  buf[0] = '\0';
+  put(&b, "%s:", h->name);
+  if (h->status != TSYNC_OK) {
+    put(&b, " %s", h->error);
+    return;
+  }
+  if (h->have_offset) {
+    char off[24], err[24];
+
+    eval_fmt_offset(h->offset, off, sizeof(off));
+    eval_fmt_offset(h->rtt / 2.0, err, sizeof(err));
+    put(&b, " offset %s +/- %s,", off, err + 1);
+  }
+  if (h->have_ntpd)
+    put(&b, " ntpd %s (policy %s),", h->ntpd_running ? "running" : "stopped", h->ntpd_policy);
+  put(&b, " NTP servers");
+  for (i = 0; i < h->n_ntp_servers; i++)
+    put(&b, "%s%s", i ? ", " : " ", h->ntp_servers[i]);
+  if (!h->n_ntp_servers)
+    put(&b, " none");
+  if (!h->have_health)
+    put(&b, "; serviceSync, lastSyncTime, inFallbackState not available on API %s",
+        api && *api ? api : "?");
+  else if (h->have_last_sync)
+    put(&b, "; last synchronised %.0f s ago%s%s%s", h->last_sync_age,
+        h->remote_ntp_server[0] ? " from " : "", h->remote_ntp_server,
+        h->have_service_sync && !h->service_sync ? ", serviceSync false" : "");
+  else
+    put(&b, "; never synchronised");
+}
+
 static void
 put_long_output(struct sbuf *b, const struct tsync_report *rep, int verbose)
 {
@@ -174,6 +213,10 @@ put_long_output(struct sbuf *b, const struct tsync_report *rep, int verbose)
     else
       put(b, "client %s: %u NTP requests, last %u s ago, %u dropped\n", c->address,
           c->ntp_hits, c->last_ntp_ago, c->ntp_drops);
+  }
+  for (i = 0; i < rep->n_hosts; i++) {
+    out_host_line(&rep->hosts[i], rep->api, line, sizeof(line));
+    put(b, "%s\n", line);
   }
   if (rep->n_unresolved)
     put(b, "%u source%s not yet resolved\n", rep->n_unresolved,
@@ -278,6 +321,36 @@ client_json(const struct tsync_client *c)
   return o;
 }
 
+static json_t *
+host_json(const struct tsync_host *h)
+{
+  json_t *o = json_object(), *servers = json_array();
+  unsigned i;
+
+  for (i = 0; servers && i < h->n_ntp_servers; i++)
+    (void)json_array_append_new(servers, json_string(h->ntp_servers[i]));
+  set(o, "name", json_string(h->name));
+  if (h->status != TSYNC_OK) {
+    set(o, "error", json_string(h->error));
+    json_decref(servers);
+    return o;
+  }
+  set(o, "offset", h->have_offset ? json_real(h->offset) : json_null());
+  set(o, "rtt", h->have_offset ? json_real(h->rtt) : json_null());
+  set(o, "ntp_servers", servers);
+  set(o, "clock_protocol", json_string(h->clock_protocol));
+  set(o, "ntpd_running", h->have_ntpd ? json_boolean(h->ntpd_running) : json_null());
+  set(o, "ntpd_policy", h->have_ntpd ? json_string(h->ntpd_policy) : json_null());
+  /* null: the host's API version does not have the field */
+  set(o, "service_sync", h->have_service_sync ? json_boolean(h->service_sync) : json_null());
+  set(o, "last_sync_age", h->have_last_sync ? json_real(h->last_sync_age) : json_null());
+  set(o, "in_fallback", h->have_fallback ? json_boolean(h->in_fallback) : json_null());
+  set(o, "health_available", json_boolean(h->have_health));
+  if (h->remote_ntp_server[0])
+    set(o, "remote_ntp_server", json_string(h->remote_ntp_server));
+  return o;
+}
+
 static void
 report_json(json_t *root, const struct tsync_report *rep)
 {
@@ -291,7 +364,13 @@ report_json(json_t *root, const struct tsync_report *rep)
   }
   if (rep->transport[0])
     set(root, "transport", json_string(rep->transport));
-  if (rep->clients) {
+  if (rep->api[0])
+    set(root, "api", json_string(rep->api));
+  if (rep->hosts) {
+    for (i = 0; list && i < rep->n_hosts; i++)
+      (void)json_array_append_new(list, host_json(&rep->hosts[i]));
+    set(root, "hosts", list);
+  } else if (rep->clients) {
     for (i = 0; list && i < rep->n_clients; i++)
       (void)json_array_append_new(list, client_json(&rep->clients[i]));
     set(root, "clients", list);
@@ -367,6 +446,12 @@ out_discovery(const struct tsync_report *rep, char *buf, size_t len)
     set(o, "{#NAME}", json_string(rep->sources[i].name));
     set(o, "{#ADDRESS}", json_string(rep->sources[i].address));
     set(o, "{#MODE}", json_string(tsync_src_mode_str(rep->sources[i].mode)));
+    (void)json_array_append_new(list, o);
+  }
+  for (i = 0; list && i < rep->n_hosts; i++) {
+    json_t *o = json_object();
+
+    set(o, "{#HOST}", json_string(rep->hosts[i].name));
     (void)json_array_append_new(list, o);
   }
   for (i = 0; list && i < rep->n_clients; i++) {

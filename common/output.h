@@ -41,4 +41,8 @@ enum tsync_status out_perf_item(const struct eval_perf *p, char *buf, size_t len
  * +12us". */
 void out_source_line(const struct tsync_source *s, char *buf, size_t len);
 
+/* One long-output line for a hypervisor host: offset, ntpd, NTP servers, sync health or
+ * "not available on API x.y". */
+void out_host_line(const struct tsync_host *h, const char *api, char *buf, size_t len);
+
 #endif

@@ -20,4 +20,9 @@ enum tsync_status tsync_parse_long(const char *text, long min, long max, long *o
  * the end in *end; false when no number starts there. For composite syntaxes (ranges). */
 bool tsync_scan_double(const char *text, double *out, const char **end);
 
+/* Parses an ISO-8601 / xsd:dateTime UTC time ("2026-11-26T07:10:03.123456Z", fraction
+ * optional, "Z" or "+hh:mm"/"-hh:mm") into UNIX seconds. The whole text must match. */
+enum tsync_status tsync_parse_datetime(const char *text, double *out,
+                                       struct tsync_err *err) TSYNC_WUR;
+
 #endif

@@ -6,11 +6,20 @@
 
 #include "report.h"
 
+char *
+tsync_copy(char *dst, size_t len, const char *src)
+{
+  if (len && snprintf(dst, len, "%s", src ? src : "") < 0)
+    dst[0] = '\0';
+  return dst;
+}
+
 void
 tsync_report_free(struct tsync_report *r)
 {
   free(r->sources);
   free(r->clients);
+  free(r->hosts);
   memset(r, 0, sizeof(*r));
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "compat.h"
+#include "status.h"
 
 #define TSYNC_NAME_SIZE 256    /* chrony's NTP_SOURCE_NAME carries up to 255 chars */
 #define TSYNC_ADDR_SIZE 64     /* IPv6 text with scope, or "ID#0000000001" */
@@ -134,6 +135,32 @@ struct tsync_ntp {
   char ref_host[TSYNC_NAME_SIZE]; /* the reference id's address resolved back, or "" */
 };
 
+#define TSYNC_MAX_NTP_SERVERS 16
+
+/* A hypervisor host's clock and time service, as its management API reports them
+ * (check_esxi_time). have_* says whether the host's API version has the field at all:
+ * a missing field is "not available", never a silent OK. */
+struct tsync_host {
+  char name[TSYNC_NAME_SIZE];
+  enum tsync_status status;     /* TSYNC_OK, or why this host could not be read */
+  char error[TSYNC_ERR_SIZE];
+  bool have_offset;
+  double offset;                /* host clock - midpoint of the local send/receive times */
+  double rtt;                   /* the query's round trip: the offset is +/- rtt/2 */
+  char ntp_servers[TSYNC_MAX_NTP_SERVERS][TSYNC_NAME_SIZE];
+  unsigned n_ntp_servers;
+  char clock_protocol[8];       /* "ntp", "ptp", or "" before API 7.0 */
+  bool have_ntpd;
+  bool ntpd_running;
+  char ntpd_policy[16];         /* "on", "automatic", "off" */
+  bool have_health;             /* the API 7.0.3 fields below exist on this host */
+  bool have_service_sync, service_sync;
+  bool have_last_sync;          /* false on 7.0.3+: never synchronised */
+  double last_sync_age;         /* seconds */
+  bool have_fallback, in_fallback;
+  char remote_ntp_server[TSYNC_NAME_SIZE];
+};
+
 /* The monitoring host's own clock, as its kernel sees it. */
 struct tsync_local {
   bool known;
@@ -152,11 +179,17 @@ struct tsync_report {
   bool have_select;      /* select_char of the sources is filled */
   struct tsync_ntp ntp;
   struct tsync_local local;
+  struct tsync_host *hosts;          /* n_hosts entries, malloc'd (check_esxi_time) */
+  size_t n_hosts;
+  char api[48];                      /* the API spoken ("SOAP 8.0.3.0", "VI/JSON 8.0.3.0") */
   struct tsync_serverstats stats;
   struct tsync_client *clients; /* n_clients entries, malloc'd */
   size_t n_clients;
   struct tsync_notes notes;
 };
+
+/* Copies src into dst[len], truncating, always NUL-terminated; returns dst. */
+char *tsync_copy(char *dst, size_t len, const char *src);
 
 /* Frees the lists and zeroes the report. */
 void tsync_report_free(struct tsync_report *r);

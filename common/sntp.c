@@ -259,7 +259,6 @@ finish(struct run *r, size_t i)
   struct target *t = &r->t[i];
   struct sntp_result *res = &r->res[i];
   const struct sample *best = NULL;
-  double sum = 0.0;
   unsigned k;
 
   for (k = 0; k < res->sent; k++) {
@@ -271,6 +270,8 @@ finish(struct run *r, size_t i)
     close(t->fd);
   t->fd = -1;
   if (best) {
+    double sum = 0.0;
+
     /* the lowest-delay sample has the least room for asymmetry (RFC 5905 §10) */
     for (k = 0; k < res->sent; k++)
       if (t->samples[k].ok && &t->samples[k] != best)
@@ -385,8 +386,7 @@ sntp_query(const struct sntp_request *req, struct sntp_result *res, size_t n,
   struct run r = {o, res, calloc(n ? n : 1, sizeof(struct target)), n, deadline};
   struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
   size_t *map = calloc(n ? n : 1, sizeof(*map));
-  enum tsync_status st = TSYNC_OK;
-  size_t i;
+  enum tsync_status st;
 
   if (o->samples < 1 || o->samples > SNTP_MAX_SAMPLES)
     st = tsync_err_set(err, TSYNC_ERR_ARG, "samples must be 1 to %d", SNTP_MAX_SAMPLES);
@@ -395,6 +395,8 @@ sntp_query(const struct sntp_request *req, struct sntp_result *res, size_t n,
   else
     st = setup(&r, req, err);
   if (st == TSYNC_OK) {
+    size_t i;
+
     loop(&r, pfd, map);
     for (i = 0; i < n; i++)
       finish(&r, i);

@@ -51,11 +51,11 @@ sntp_ts_from_timespec(struct timespec t)
 double
 sntp_ts_diff(struct sntp_ts a, struct sntp_ts b)
 {
-  /* 32.32 fixed point; the signed seconds difference picks the nearest era */
-  int64_t d = (int64_t)(int32_t)(b.sec - a.sec) * 4294967296LL + (int64_t)b.frac -
-              (int64_t)a.frac;
+  /* 32.32 fixed point, subtracted modulo 2^64 (no signed overflow when the seconds are
+   * 2^31 apart); read as signed, the difference picks the nearest era */
+  uint64_t u = ((uint64_t)b.sec << 32 | b.frac) - ((uint64_t)a.sec << 32 | a.frac);
 
-  return (double)d / FRAC;
+  return (double)(int64_t)u / FRAC;
 }
 
 double
@@ -71,7 +71,7 @@ size_t
 sntp_wire_request(uint8_t *buf, struct sntp_ts xmt)
 {
   memset(buf, 0, SNTP_PACKET_LEN);
-  buf[0] = (0 << 6) | (4 << 3) | SNTP_MODE_CLIENT;
+  buf[0] = (4 << 3) | SNTP_MODE_CLIENT; /* LI 0, VN 4, mode 3 */
   put32(buf + 40, xmt.sec);
   put32(buf + 44, xmt.frac);
   return SNTP_PACKET_LEN;

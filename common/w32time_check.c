@@ -220,7 +220,7 @@ w32time_run(struct w32time_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
   struct timespec deadline = tsync_deadline_in(cfg->common.timeout);
   struct sntp_request req = {cfg->common.host, cfg->common.port, cfg->common.family};
   struct sntp_opts o;
-  struct sntp_result res;
+  struct sntp_result res = {0};
   struct tsync_err err;
 
   memset(report, 0, sizeof(*report));

@@ -15,8 +15,8 @@ what=${1:-check}
 top=$(cd "$(dirname "$0")/.." && pwd)
 tools=$top/build/tools
 
-build_pkgs="gcc make pkg-config libc6-dev libjansson-dev"
-check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev util-linux procps iproute2 jq cppcheck"
+build_pkgs="gcc make pkg-config libc6-dev libjansson-dev libcurl4-openssl-dev libxml2-dev"
+check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev util-linux procps iproute2 jq cppcheck python3 openssl"
 bench_pkgs="$check_pkgs monitoring-plugins-basic hyperfine"
 
 case $what in
