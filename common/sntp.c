@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +22,7 @@ struct outstanding {
   bool open;
   struct sntp_ts xmt;
   struct sntp_ts t1;
+  uint32_t tx_key;  /* the kernel's id for this datagram's transmit timestamp */
 };
 
 struct sample {
@@ -30,6 +34,7 @@ struct sample {
 struct target {
   int fd;
   bool done;
+  uint32_t tx_keys;           /* datagrams sent: the next transmit timestamp id */
   struct timespec next_send;  /* monotonic */
   struct timespec give_up;    /* monotonic: reply_wait after the last request */
   struct outstanding out[SNTP_MAX_SAMPLES];
@@ -96,6 +101,8 @@ open_target(struct run *r, size_t i, struct tsync_lookup *l)
   struct sntp_result *res = &r->res[i];
   const struct addrinfo *ai;
   int one = 1;
+  int tx_flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+                 SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
 
   for (ai = l->res; ai && r->t[i].fd < 0; ai = ai->ai_next) {
     int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -108,8 +115,10 @@ open_target(struct run *r, size_t i, struct tsync_lookup *l)
         close(fd);
       continue;
     }
-    /* the kernel's receive time is T4: scheduling delay does not bias the offset */
+    /* the kernel's receive time is T4, and its transmit time T1 where it gives one:
+     * system-call and scheduling delays then do not bias the offset */
     (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &tx_flags, sizeof(tx_flags));
     r->t[i].fd = fd;
     res->status = TSYNC_ERR_TIMEOUT;
   }
@@ -132,6 +141,7 @@ send_sample(struct run *r, size_t i)
   o->t1 = sntp_ts_from_timespec(realtime());
   if (send(t->fd, pkt, len, 0) == (ssize_t)len) {
     o->open = true;
+    o->tx_key = t->tx_keys++;
     trace(r, 3, "request %u to %s", res->sent, res->address);
   }
   res->sent++;
@@ -225,6 +235,40 @@ receive_time(struct msghdr *m)
   return sntp_ts_from_timespec(realtime());
 }
 
+/* The kernel's transmit timestamps (SO_TIMESTAMPING, error queue) replace the T1 read
+ * before send(), for requests still waiting for their reply. */
+static void
+read_tx_times(struct target *t, unsigned sent)
+{
+  uint8_t data[64];
+  char cbuf[512];
+
+  for (;;) {
+    struct iovec iov = {data, sizeof(data)};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                       .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *c;
+    struct timespec ts = {0, 0};
+    const struct sock_extended_err *ee = NULL;
+    unsigned k;
+
+    if (recvmsg(t->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+      return;
+    for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING)
+        memcpy(&ts, CMSG_DATA(c), sizeof(ts)); /* ts[0]: the software timestamp */
+      else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+               (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR))
+        ee = (const struct sock_extended_err *)CMSG_DATA(c);
+    }
+    if (!ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING || ts.tv_sec == 0)
+      continue;
+    for (k = 0; k < sent; k++)
+      if (t->out[k].open && t->out[k].tx_key == ee->ee_data)
+        t->out[k].t1 = sntp_ts_from_timespec(ts);
+  }
+}
+
 static void
 receive(struct run *r, size_t i)
 {
@@ -232,6 +276,7 @@ receive(struct run *r, size_t i)
   uint8_t buf[SNTP_REPLY_MAX + 1];
   char cbuf[CMSG_SPACE(sizeof(struct timespec)) + 64];
 
+  read_tx_times(t, r->res[i].sent);
   while (!t->done) {
     struct iovec iov = {buf, sizeof(buf)};
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
