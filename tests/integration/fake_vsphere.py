@@ -25,8 +25,12 @@ CreateContainerView (MethodNotFound), and data objects are cut to the requested 
 Options:
   --port N --cert PEM --key PEM --profile P   required
   --state-file F    JSON {"logins","logouts","open_sessions","requests","views_open"},
-                    rewritten atomically after every change. views_open counts views not
-                    destroyed with DestroyView, even after their session logged out.
+                    rewritten atomically (rename) after every change. logins counts
+                    successful logins; requests every HTTP request; open_sessions sessions
+                    neither logged out nor expired; views_open views not destroyed with
+                    DestroyView, even after their session logged out (a real server would
+                    drop them then; the fake keeps counting so tests catch a missing
+                    DestroyView).
   --ready-file F    "ready\\n" is written once the socket listens
   --lifetime S      exit after S seconds (default 120); SIGTERM/SIGINT exit at once
   -v                log requests to stderr
@@ -46,8 +50,10 @@ Scenario flags:
       enabled=true|false        HostDateTimeInfo.enabled
       clock_protocol=ntp|ptp    systemClockProtocol
   --bad-password          every Login fails with InvalidLogin
-  --expire-session-once   the first call made with a valid session answers NotAuthenticated
-                          and drops that session (an expired session); later calls work
+  --expire-session-once   the first call of the run made with a valid session answers
+                          NotAuthenticated and drops that session (it "expired": it no
+                          longer counts as open, and is not a logout); later calls with a
+                          new session work
   --slow S                sleep S seconds before every response
   --http-500              every request gets HTTP 500 text/html "Internal Server Error"
   --malformed             every response body is cut in half (Content-Length matches)
@@ -175,7 +181,8 @@ def esx_managers(suffix=""):
              ("networkSystem", "HostNetworkSystem", "networkSystem"),
              ("serviceSystem", "HostServiceSystem", "serviceSystem"),
              ("firewallSystem", "HostFirewallSystem", "firewallSystem"),
-             ("advancedOption", "OptionManager", "ha-adv-options" if esxi else "EsxHostAdvSettings"),
+             ("advancedOption", "OptionManager",
+              "ha-adv-options" if esxi else "EsxHostAdvSettings"),
              ("dateTimeSystem", "HostDateTimeSystem", "dateTimeSystem"),
              ("healthStatusSystem", "HostHealthStatusSystem", "healthStatusSystem")]
     return {field: MoRef(kind, value + suffix) for field, kind, value in names}
@@ -214,11 +221,6 @@ PROFILES = {
                   ("host-12", "esx02.example.com", "-12")],
     },
 }
-
-SCENARIO_KEYS = ("clock_offset", "ntpd_running", "ntpd_policy", "ntp_servers", "service_sync",
-                 "last_sync_age", "in_fallback", "remote_ntp_server", "enabled",
-                 "clock_protocol")
-
 
 def parse_bool(text):
     if text.lower() in ("true", "1", "yes"):
@@ -322,7 +324,7 @@ def apply_scenario(hosts, settings):
             raise ValueError(f"--set {setting!r}: expected [HOST:]KEY=VALUE")
         host_name, _, key = target.rpartition(":")
         if key not in SCENARIO_PARSERS:
-            raise ValueError(f"--set: unknown key {key!r} (known: {', '.join(SCENARIO_KEYS)})")
+            raise ValueError(f"--set: unknown key {key!r} (known: {', '.join(SCENARIO_PARSERS)})")
         chosen = [h for h in hosts if not host_name or h.name == host_name]
         if not chosen:
             raise ValueError(f"--set: no host named {host_name!r}")
@@ -1026,12 +1028,6 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.serve("POST")
 
-    def do_PUT(self):
-        self.serve("PUT")
-
-    def do_DELETE(self):
-        self.serve("DELETE")
-
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
@@ -1143,7 +1139,11 @@ def main(argv=None):
         print(f"fake_vsphere: {err}", file=sys.stderr)
         return 2
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(opts.cert, opts.key)
+    try:
+        context.load_cert_chain(opts.cert, opts.key)
+    except (OSError, ssl.SSLError) as err:
+        print(f"fake_vsphere: cannot load {opts.cert} / {opts.key}: {err}", file=sys.stderr)
+        return 1
     try:
         server = Server(opts.port, context, app, opts.verbose)
     except OSError as err:

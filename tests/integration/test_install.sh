@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 BIN_DIR=${BIN_DIR:-$TOP/build}
-PLUGINS="check_chrony check_w32time"
+PLUGINS="check_chrony check_w32time check_esxi_time"
 t_init install
 
 t_man_pages_cover_options() {
