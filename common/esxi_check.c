@@ -254,12 +254,15 @@ esxi_run(struct esxi_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
   if (cfg->insecure)
     tsync_note(&report->notes, "TLS verification disabled (--insecure)");
   st = vsphere_open(&v, &tgt, work, &err);
-  esxi_forget(cfg); /* logged in (or not): the password is no longer needed */
   if (st != TSYNC_OK) {
+    esxi_forget(cfg);
     eval_failure(st, err.msg, result);
     return;
   }
   tsync_copy(report->api, sizeof(report->api), vsphere_api_name(v));
+  if (snprintf(report->transport, sizeof(report->transport), "https://%s (%s)",
+               cfg->common.host, report->api) < 0)
+    report->transport[0] = '\0';
   tsync_copy(cfg->eval.api_version, sizeof(cfg->eval.api_version), vsphere_api_version(v));
   st = pick_hosts(cfg, v, &refs, &n, work, &err);
   if (st == TSYNC_OK && !(report->hosts = calloc(n, sizeof(*report->hosts))))
@@ -268,6 +271,8 @@ esxi_run(struct esxi_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
     read_hosts(v, refs, n, report, work);
   free(refs);
   vsphere_close(v, deadline);
+  /* kept until here: an expired saved session logs in again */
+  esxi_forget(cfg);
   if (st != TSYNC_OK)
     eval_failure(st, err.msg, result);
   else

@@ -338,16 +338,17 @@ choose_api(struct vsphere *v, struct timespec deadline, struct tsync_err *err)
 {
   if (v->t->api != VSPHERE_API_SOAP) {
     enum tsync_status st;
+    bool json = false;
 
     v->ops = &vs_json_ops;
-    st = vs_json_content(v, deadline, err);
+    st = vs_json_content(v, &json, deadline, err);
     if (st == TSYNC_OK && strcmp(v->sc.api_type, "VirtualCenter") == 0 &&
         vs_version_cmp(v->sc.api_version, VSPHERE_JSON_MIN_RELEASE) >= 0) {
       tsync_copy(v->release, sizeof(v->release), v->sc.api_version);
       return TSYNC_OK;
     }
-    if (st != TSYNC_OK && st != TSYNC_ERR_PROTO)
-      return st; /* TLS, timeout, connection: the same for SOAP */
+    if (st != TSYNC_OK && (st != TSYNC_ERR_PROTO || (json && v->t->api == VSPHERE_API_JSON)))
+      return st; /* TLS, timeout, connection, bad VI/JSON: the same for SOAP */
     if (v->t->api == VSPHERE_API_JSON)
       return tsync_err_set(err, TSYNC_ERR_ARG,
                            "%s does not serve VI/JSON (vCenter 8.0U1 and later do; ESXi "

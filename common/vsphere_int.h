@@ -75,9 +75,10 @@ void vs_response_free(struct vs_response *resp);
 
 void vs_trace(const struct vsphere *v, int level, const char *fmt, ...) TSYNC_PRINTF(3, 4);
 
-/* Reads the service content in one dialect into v->sc. JSON: TSYNC_ERR_PROTO when the
- * endpoint does not speak VI/JSON (an ESXi host answers with an XML fault). */
-enum tsync_status vs_json_content(struct vsphere *v, struct timespec deadline,
+/* Reads the service content in one dialect into v->sc. JSON: TSYNC_ERR_PROTO, with
+ * *json false, when the endpoint does not speak VI/JSON (an ESXi host answers with an XML
+ * fault); *json true with a failure means it does but answered badly. */
+enum tsync_status vs_json_content(struct vsphere *v, bool *json, struct timespec deadline,
                                   struct tsync_err *err) TSYNC_WUR;
 enum tsync_status vs_soap_content(struct vsphere *v, struct timespec deadline,
                                   struct tsync_err *err) TSYNC_WUR;

@@ -23,7 +23,8 @@ static json_t *
 load(const char *body, size_t len, struct tsync_err *err)
 {
   json_error_t je;
-  json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &je);
+  /* DECODE_ANY: properties like "name" and QueryDateTime come back as bare strings */
+  json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 
   if (!root)
     tsync_err_set(err, TSYNC_ERR_PROTO, "malformed JSON from the server: %s", je.text);
@@ -188,7 +189,8 @@ call(struct vsphere *v, const char *type, const char *moid, const char *member,
 }
 
 enum tsync_status
-vs_json_content(struct vsphere *v, struct timespec deadline, struct tsync_err *err)
+vs_json_content(struct vsphere *v, bool *json, struct timespec deadline,
+                struct tsync_err *err)
 {
   struct vs_response r;
   enum tsync_status st;
@@ -199,7 +201,8 @@ vs_json_content(struct vsphere *v, struct timespec deadline, struct tsync_err *e
   if (st != TSYNC_OK)
     return st;
   /* an ESXi host answers here with an XML SOAP fault: not VI/JSON */
-  if (r.status != 200 || !strstr(r.content_type, "json"))
+  *json = strstr(r.content_type, "json") != NULL;
+  if (r.status != 200 || !*json)
     st = tsync_err_set(err, TSYNC_ERR_PROTO, "no VI/JSON at %s (HTTP %ld, %s)", v->t->host,
                        r.status, r.content_type);
   else
