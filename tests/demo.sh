@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh -- `make demo`: check_chrony against private chronyd instances (chronyd -x in a
 # temp dir on loopback, never the system clock), in each output format, plus failures;
-# check_w32time against a chronyd serving NTP and a W32Time-like responder.
+# check_w32time against a chronyd serving NTP and a W32Time-like responder;
+# check_esxi_time against a fake vSphere endpoint.
 . "$(dirname "$0")/integration/lib.sh"
 
 CHECK=$TOP/build/check_chrony
@@ -74,6 +75,31 @@ w32 "W32Time following another source than expected (in real life: time.windows.
 w32 "W32Time free-running on its CMOS clock" locl --
 w32 "W32Time not synchronized" unsync --
 w32 "NtpServer provider disabled (no reply)" silent -- -t 4
+
+echo
+echo "check_esxi_time: a fake vSphere endpoint (HTTPS, CA made for this demo) ..."
+bash "$TOP/tests/integration/make_test_ca.sh" "$T_TMP/ca" >/dev/null
+printf 'username=monitor\npassword=s3cret!\n' >"$T_TMP/auth" && chmod 600 "$T_TMP/auth"
+esxi() { # title profile [fake --set ...] -- check args...
+  local title=$1 profile=$2 port pid
+  shift 2
+  local -a fargs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do fargs+=("$1"); shift; done
+  shift
+  port=$((20000 + RANDOM % 12000))
+  python3 "$TOP/tests/integration/fake_vsphere.py" --port "$port" --cert "$T_TMP/ca/server.pem" \
+    --key "$T_TMP/ca/server.key" --profile "$profile" --lifetime 30 \
+    --ready-file "$T_TMP/vs.ready" "${fargs[@]}" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 1 100); do [ -s "$T_TMP/vs.ready" ] && break; sleep 0.05; done
+  show "$title" "$TOP/build/check_esxi_time" -H 127.0.0.1 -p "$port" --authfile "$T_TMP/auth" \
+    --cacert "$T_TMP/ca/ca.pem" "$@"
+  kill "$pid"; wait "$pid" 2>/dev/null; rm -f "$T_TMP/vs.ready"
+}
+esxi "A standalone ESXi 8 host (SOAP)" esxi8 --
+esxi "A vCenter 8 (VI/JSON), every host; esx02's ntpd is stopped" vcenter8 \
+  --set esx02.example.com:ntpd_running=false -- --all-hosts
+esxi "An ESXi 6.7 host: no sync health fields on that API" esxi67 -- --format=json
 
 trap - EXIT
 _t_cleanup
