@@ -79,12 +79,19 @@ $(BUILD)/tests/sntp_many: tests/integration/sntp_many.c $(LIB)
 
 tests: $(PLUGIN_BIN) $(UNIT_BIN) $(TOOLS_BIN)
 
-# libFuzzer targets: clang only, ASan + UBSan, built apart from the rest.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
+# libFuzzer targets: clang only, ASan + UBSan; the core is compiled once for all of them.
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined
+FUZZ_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+
+$(BUILD)/fuzzobj/common/%.o: common/%.c $(wildcard common/*.h) Makefile
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) $(WARNINGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	  $(JANSSON_CFLAGS) $(VSPHERE_CFLAGS) -pthread -o $@ $< $(COMMON_SRC) \
-	  $(VSPHERE_LIBS) $(JANSSON_LIBS) -lm
+	clang $(CPPFLAGS) $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(JANSSON_CFLAGS) \
+	  $(VSPHERE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(JANSSON_CFLAGS) \
+	  $(VSPHERE_CFLAGS) -pthread -o $@ $< $(FUZZ_OBJ) $(VSPHERE_LIBS) $(JANSSON_LIBS) -lm
 
 fuzz: $(FUZZ_BIN)
 

@@ -240,7 +240,7 @@ receive_time(struct msghdr *m)
 static void
 read_tx_times(struct target *t, unsigned sent)
 {
-  uint8_t data[64];
+  uint8_t data[64] = {0}; /* the payload is not wanted (OPT_TSONLY) */
   char cbuf[512];
 
   for (;;) {

@@ -120,6 +120,10 @@ vs_json_parse_service_info(const char *body, size_t len, struct tsync_host *out,
 
   if (!info)
     return TSYNC_ERR_PROTO;
+  if (!json_is_object(info)) {
+    json_decref(info);
+    return tsync_err_set(err, TSYNC_ERR_PROTO, "serviceInfo is not an object");
+  }
   json_array_foreach(json_object_get(info, "service"), i, svc)
   {
     if (strcmp(str(svc, "key"), "ntpd") != 0)

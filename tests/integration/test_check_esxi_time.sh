@@ -217,7 +217,9 @@ t_malformed() {
     case_ vcenter8 3 "^ESXI UNKNOWN: .*malformed" --malformed -- --api=json --all-hosts
 }
 t_oversized() {
-  case_ esxi8 3 "^ESXI UNKNOWN: response from 127\.0\.0\.1 larger than 4194304 bytes" --oversized
+  case_ esxi8 3 "^ESXI UNKNOWN: response from 127\.0\.0\.1 larger than 4194304 bytes" --oversized &&
+    case_ vcenter8 3 "^ESXI UNKNOWN: response from 127\.0\.0\.1 larger than 4194304 bytes" \
+      --oversized -- --api=json --all-hosts
 }
 
 t_bad_options() {

@@ -1,13 +1,16 @@
-/* test_parse.c -- tsync_parse_double, tsync_parse_long and tsync_scan_double. Inputs go
- * through exact-size heap copies so the sanitizer build sees any read past the NUL. */
+/* test_parse.c -- tsync_parse_double, tsync_parse_long, tsync_scan_double and
+ * tsync_parse_datetime. Inputs go through exact-size heap copies so the sanitizer build
+ * sees any read past the NUL. */
 #include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -271,6 +274,167 @@ test_scan_double(void **state)
   assert_false(tsync_scan_double("0x1:5", &v, &end));
 }
 
+/* ---- tsync_parse_datetime ---- */
+
+static enum tsync_status
+pdatetime(const char *text, double *out, struct tsync_err *err)
+{
+  char *copy = dup_exact(text);
+  enum tsync_status st = tsync_parse_datetime(copy, out, err);
+
+  free(copy);
+  return st;
+}
+
+/* Parsed to want within eps seconds. */
+static void
+datetime_ok(const char *text, double want, double eps)
+{
+  struct tsync_err err = {""};
+  double v = SENTINEL_D;
+
+  if (pdatetime(text, &v, &err) != TSYNC_OK)
+    fail_msg("'%s' rejected: %s", text, err.msg);
+  if (!(fabs(v - want) <= eps))
+    fail_msg("'%s' gave %.9f, want %.9f", text, v, want);
+}
+
+static void
+datetime_bad(const char *text)
+{
+  struct tsync_err err = {""};
+  double v = SENTINEL_D;
+
+  if (pdatetime(text, &v, &err) != TSYNC_ERR_PROTO)
+    fail_msg("'%s' accepted as %.9f", text ? text : "(null)", v);
+  assert_true(v == SENTINEL_D);
+  if (!strstr(err.msg, "not an ISO-8601 date and time"))
+    fail_msg("'%s': message '%s'", text ? text : "(null)", err.msg);
+}
+
+/* 2026-11-26: 20 783 days after 1970-01-01 (56 years, 14 leap days, then 329 days). */
+#define DAYS_2026_11_26 (56 * 365 + 14 + 329)
+#define T_2026_11_26_071003 ((double)DAYS_2026_11_26 * 86400 + 7 * 3600 + 10 * 60 + 3)
+
+static void
+test_datetime_utc(void **state)
+{
+  struct tsync_err err = {""};
+  double v = 0;
+
+  (void)state;
+  assert_true(T_2026_11_26_071003 == 1795677003.0);
+  assert_int_equal(pdatetime("2026-11-26T07:10:03.123456Z", &v, &err), TSYNC_OK);
+  assert_true(floor(v) == T_2026_11_26_071003);
+  assert_true(fabs(v - (T_2026_11_26_071003 + 0.123456)) < 1e-6);
+  datetime_ok("2026-11-26T07:10:03Z", T_2026_11_26_071003, 0);
+  datetime_ok("2026-11-26T07:10:03.5Z", T_2026_11_26_071003 + 0.5, 0);
+  datetime_ok("1970-01-01T00:00:00Z", 0, 0);
+  datetime_ok("1970-01-01T00:00:00.000000001Z", 1e-9, 1e-12);
+  /* digits past nanoseconds are read and dropped */
+  datetime_ok("2026-11-26T07:10:03.1234567891234Z", T_2026_11_26_071003 + 0.123456789, 1e-6);
+  datetime_ok("2024-02-29T12:00:00Z", 1709208000, 0);
+}
+
+static void
+test_datetime_zones(void **state)
+{
+  (void)state;
+  datetime_ok("2026-11-26T08:40:03+01:30", T_2026_11_26_071003, 0);
+  datetime_ok("2026-11-26T02:10:03-05:00", T_2026_11_26_071003, 0);
+  datetime_ok("2026-11-26T07:10:03+00:00", T_2026_11_26_071003, 0);
+  datetime_ok("2026-11-26T07:10:03-00:00", T_2026_11_26_071003, 0);
+  datetime_ok("2026-11-26T09:10:03.25+02:00", T_2026_11_26_071003 + 0.25, 1e-6);
+  /* the zone moves the date across midnight */
+  datetime_ok("2026-11-25T23:10:03-08:00", T_2026_11_26_071003, 0);
+  datetime_ok("2026-11-26T23:59:03+16:49", T_2026_11_26_071003, 0);
+}
+
+/* Past the NTP era rollover and past 2038 (needs a 64-bit time_t). */
+static void
+test_datetime_far(void **state)
+{
+  (void)state;
+  assert_true(sizeof(time_t) >= 8);
+  datetime_ok("2036-02-07T06:28:16Z", 2085978496.0, 0);
+  datetime_ok("2038-01-19T03:14:07Z", 2147483647.0, 0);
+  datetime_ok("2038-01-19T03:14:08Z", 2147483648.0, 0);
+  datetime_ok("2100-03-01T00:00:00Z", 4107542400.0, 0);
+  datetime_ok("9999-12-31T23:59:59Z", 253402300799.0, 0);
+}
+
+/* :60 is a leap second: the first second of the next minute. */
+static void
+test_datetime_leap_sec(void **state)
+{
+  (void)state;
+  datetime_ok("2016-12-31T23:59:60Z", 1483228800.0, 0);
+  datetime_ok("2016-12-31T23:59:60.5Z", 1483228800.5, 1e-6);
+  datetime_bad("2016-12-31T23:59:61Z");
+}
+
+static void
+test_datetime_range(void **state)
+{
+  static const char *const bad[] = {
+      "2026-00-26T07:10:03Z", "2026-13-26T07:10:03Z",      "2026-11-00T07:10:03Z",
+      "2026-11-32T07:10:03Z", "2026-11-26T24:00:00Z",      "2026-11-26T07:60:03Z",
+      "2026-11-26T07:10:99Z", "2026-11-26T07:10:03+24:00", "2026-11-26T07:10:03+01:60",
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < TSYNC_ARRAY_LEN(bad); i++)
+    datetime_bad(bad[i]);
+}
+
+static void
+test_datetime_malformed(void **state)
+{
+  static const char *const bad[] = {
+      "2026-11-26T07:10:03Zjunk",
+      "2026-11-26T07:10:03Z ",
+      "2026-11-26T07:10:03",
+      "2026-11-26T07:10:03.Z",
+      "2026-11-26t07:10:03Z",
+      "2026-11-26T07:10:03z",
+      "2026-11-26 07:10:03Z",
+      "2026-11-26",
+      "26-11-26T07:10:03Z",
+      "2026-11-26T7:10:03Z",
+      "2026-11-26T07:10Z",
+      "+2026-11-26T07:10:03Z",
+      "2026-11-26T07:10:03+0130",
+      "2026-11-26T07:10:03+01",
+      "2026-11-26T07:10:03+01:3",
+      " 2026-11-26T07:10:03Z",
+      "2026-1a-26T07:10:03Z",
+      "2026-11-26T07:10:03,5Z",
+      "",
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < TSYNC_ARRAY_LEN(bad); i++)
+    datetime_bad(bad[i]);
+  datetime_bad(NULL);
+}
+
+static void
+test_datetime_message(void **state)
+{
+  struct tsync_err err = {""};
+  double v = SENTINEL_D;
+
+  (void)state;
+  assert_int_equal(tsync_parse_datetime("soon", &v, &err), TSYNC_ERR_PROTO);
+  assert_string_equal(err.msg, "not an ISO-8601 date and time: 'soon'");
+  assert_int_equal(tsync_parse_datetime(NULL, &v, &err), TSYNC_ERR_PROTO);
+  assert_string_equal(err.msg, "not an ISO-8601 date and time: ''");
+  assert_int_equal(tsync_parse_datetime("x", &v, NULL), TSYNC_ERR_PROTO);
+  assert_true(v == SENTINEL_D);
+}
+
 int
 main(void)
 {
@@ -281,6 +445,10 @@ main(void)
       cmocka_unit_test(test_double_message),     cmocka_unit_test(test_long_valid),
       cmocka_unit_test(test_long_range),         cmocka_unit_test(test_long_garbage),
       cmocka_unit_test(test_long_message),       cmocka_unit_test(test_scan_double),
+      cmocka_unit_test(test_datetime_utc),       cmocka_unit_test(test_datetime_zones),
+      cmocka_unit_test(test_datetime_far),       cmocka_unit_test(test_datetime_leap_sec),
+      cmocka_unit_test(test_datetime_range),     cmocka_unit_test(test_datetime_malformed),
+      cmocka_unit_test(test_datetime_message),
   };
 
   return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
