@@ -7,7 +7,7 @@
 #   fuzz         each libFuzzer target briefly on its seed corpus
 #   cppcheck     static analysis of common/, plugins/ and the test tools
 #
-# Environment: FUZZ_SECONDS (default 15) per fuzz target.
+# Environment: FUZZ_SECONDS (default 10) per fuzz target.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -39,9 +39,9 @@ run_unit() { # build-dir label
   done
 }
 
-run_integration() { # build-dir label
+run_integration() { # build-dir label [glob]
   local t out line p f
-  for t in tests/integration/test_*.sh; do
+  for t in tests/integration/${3:-test_*.sh}; do
     out=$(BIN_DIR="$top/$1" TOOLS_DIR="$top/$1/tests" bash "$t" 2>&1)
     echo "$out" | grep -E '^(PASS|FAIL|SKIP) ' | sed "s|^|$2 |"
     echo "$out" | grep -E '^  # ' | sed "s|^|$2 |"
@@ -58,7 +58,7 @@ run_integration() { # build-dir label
 }
 
 run_fuzz() {
-  local bin name corpus seconds=${FUZZ_SECONDS:-15} log
+  local bin name corpus seconds=${FUZZ_SECONDS:-10} log
   for bin in build/fuzz/fuzz_*; do
     [ -x "$bin" ] || continue
     name=$(basename "$bin")
@@ -100,7 +100,8 @@ run_integration build integration
 echo "== sanitizer (ASan + UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_unit build-san asan
-run_integration build-san asan
+# the suites that run our binaries; the library self-test and install check need no rerun
+run_integration build-san asan 'test_check_*.sh'
 unset ASAN_OPTIONS UBSAN_OPTIONS
 echo "== fuzz"
 run_fuzz
