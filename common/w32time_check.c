@@ -214,6 +214,29 @@ no_reply(const struct sntp_result *res, struct eval_result *result)
 }
 
 void
+w32time_evaluate(struct w32time_cfg *cfg, const struct sntp_request *req,
+                 const struct sntp_result *res, struct timespec deadline,
+                 struct tsync_report *report, struct eval_result *result)
+{
+  memset(report, 0, sizeof(*report));
+  read_local_clock(report);
+  if (res->status != TSYNC_OK && !res->kod) {
+    no_reply(res, result);
+    return;
+  }
+  if (w32time_fill_report(req, res, report) != TSYNC_OK) {
+    eval_failure(TSYNC_ERR_NOMEM, "out of memory", result);
+    return;
+  }
+  if (snprintf(report->transport, sizeof(report->transport), "ntp:%s", res->address) < 0)
+    report->transport[0] = '\0';
+  tsync_resolve_expect(cfg->eval.expect, cfg->eval.n_expect, AF_INET, deadline,
+                       &report->notes);
+  name_source(cfg, deadline, report);
+  eval_ntp_server(&cfg->eval, report, result);
+}
+
+void
 w32time_run(struct w32time_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
             struct tsync_report *report, struct eval_result *result)
 {
@@ -224,7 +247,6 @@ w32time_run(struct w32time_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
   struct tsync_err err;
 
   memset(report, 0, sizeof(*report));
-  read_local_clock(report);
   sntp_opts_default(&o);
   o.samples = cfg->samples;
   o.trace = trace;
@@ -233,18 +255,5 @@ w32time_run(struct w32time_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
     eval_failure(TSYNC_ERR_NOMEM, err.msg, result);
     return;
   }
-  if (res.status != TSYNC_OK && !res.kod) {
-    no_reply(&res, result);
-    return;
-  }
-  if (w32time_fill_report(&req, &res, report) != TSYNC_OK) {
-    eval_failure(TSYNC_ERR_NOMEM, "out of memory", result);
-    return;
-  }
-  if (snprintf(report->transport, sizeof(report->transport), "ntp:%s", res.address) < 0)
-    report->transport[0] = '\0';
-  tsync_resolve_expect(cfg->eval.expect, cfg->eval.n_expect, AF_INET, deadline,
-                       &report->notes);
-  name_source(cfg, deadline, report);
-  eval_ntp_server(&cfg->eval, report, result);
+  w32time_evaluate(cfg, &req, &res, deadline, report, result);
 }

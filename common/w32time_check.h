@@ -27,7 +27,13 @@ enum tsync_status w32time_parse(int argc, char **argv, struct w32time_cfg *cfg,
 void w32time_run(struct w32time_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
                  struct tsync_report *report, struct eval_result *result);
 
-/* Fills report from one target's NTP result (shared with the agent's batch poller). */
+/* Everything after the NTP exchange, for one target: the report, this host's clock,
+ * the expected sources, evaluation. The agent's batch poller calls it per target. */
+void w32time_evaluate(struct w32time_cfg *cfg, const struct sntp_request *req,
+                      const struct sntp_result *res, struct timespec deadline,
+                      struct tsync_report *report, struct eval_result *result);
+
+/* Fills report from one target's NTP result. */
 enum tsync_status w32time_fill_report(const struct sntp_request *req,
                                       const struct sntp_result *res,
                                       struct tsync_report *report) TSYNC_WUR;
