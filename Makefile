@@ -22,6 +22,8 @@ JANSSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
 JANSSON_LIBS   = $(shell $(PKG_CONFIG) --libs jansson)
 VSPHERE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl libxml-2.0)
 VSPHERE_LIBS   = $(shell $(PKG_CONFIG) --libs libcurl libxml-2.0)
+SNMP_CFLAGS    = $(shell $(PKG_CONFIG) --cflags netsnmp-agent)
+SNMP_LIBS      = $(shell $(PKG_CONFIG) --libs netsnmp-agent)
 CMOCKA_CFLAGS  = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka)
 
@@ -35,6 +37,9 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libtsync.a
 PLUGINS    := check_chrony check_w32time check_esxi_time
 PLUGIN_BIN := $(PLUGINS:%=$(BUILD)/%)
+AGENT_SRC  := $(sort $(wildcard snmp-subagent/*.c))
+AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
+AGENT_BIN  := $(BUILD)/timesync-agentx
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS_BIN  := $(BUILD)/tests/hostile_cmdmon $(BUILD)/tests/fake_w32time $(BUILD)/tests/sntp_many
@@ -44,7 +49,15 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 .PHONY: all check check-run demo bench install clean deps-check tests fuzz sanitize cppcheck
 .DEFAULT_GOAL := all
 
-all: $(PLUGIN_BIN)
+all: $(PLUGIN_BIN) $(AGENT_BIN)
+
+# The agent: the only binary that links net-snmp.
+$(BUILD)/snmp-subagent/%.o: snmp-subagent/%.c $(wildcard snmp-subagent/*.h common/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isnmp-subagent $(ALL_CFLAGS) $(SNMP_CFLAGS) -c -o $@ $<
+
+$(AGENT_BIN): $(AGENT_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(SANFLAGS) -pthread -o $@ $^ $(SNMP_LIBS) $(VSPHERE_LIBS) $(JANSSON_LIBS) -lm
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) Makefile
 	@mkdir -p $(@D)
@@ -77,7 +90,7 @@ $(BUILD)/tests/sntp_many: tests/integration/sntp_many.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -pthread -o $@ $< $(LIB) $(JANSSON_LIBS) -lm
 
-tests: $(PLUGIN_BIN) $(UNIT_BIN) $(TOOLS_BIN)
+tests: $(PLUGIN_BIN) $(AGENT_BIN) $(UNIT_BIN) $(TOOLS_BIN)
 
 # libFuzzer targets: clang only, ASan + UBSan; the core is compiled once for all of them.
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined

@@ -76,4 +76,10 @@ enum tsync_status chrony_probe_clients(struct chrony_client *c, struct timespec 
                                        struct tsync_report *report,
                                        struct tsync_err *err) TSYNC_WUR;
 
+/* SERVER_STATS alone (NTP and command packet counters); TSYNC_ERR_UNAUTH over UDP on
+ * chrony < 4.7. */
+enum tsync_status chrony_probe_serverstats(struct chrony_client *c, struct timespec deadline,
+                                           struct tsync_serverstats *out,
+                                           struct tsync_err *err) TSYNC_WUR;
+
 #endif

@@ -230,3 +230,22 @@ chrony_probe_clients(struct chrony_client *c, struct timespec deadline,
   free(p);
   return st;
 }
+
+enum tsync_status
+chrony_probe_serverstats(struct chrony_client *c, struct timespec deadline,
+                         struct tsync_serverstats *out, struct tsync_err *err)
+{
+  struct probe *p = malloc(sizeof(*p));
+  enum tsync_status st;
+
+  if (!p)
+    return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory");
+  memset(p, 0, sizeof(*p));
+  p->c = c;
+  p->deadline = deadline;
+  st = ask(p, CHRONY_REQ_SERVER_STATS, NULL, 0, err);
+  if (st == TSYNC_OK)
+    chrony_wire_serverstats(&p->rep, out);
+  free(p);
+  return st;
+}

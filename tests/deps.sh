@@ -17,6 +17,13 @@ tools=$top/build/tools
 
 build_pkgs="gcc make pkg-config libc6-dev libjansson-dev libcurl4-openssl-dev libxml2-dev"
 check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev util-linux procps iproute2 jq cppcheck python3 openssl"
+# MIB tests: smilint (smitools), snmptranslate (snmp; it pulls libsnmp-base, which has
+# NET-SNMP-MIB) and the agent's headers. Never snmpd/snmptrapd: those packages start
+# system services (the agent tests unpack them privately, like chronyd). The standard
+# SMIv2 base modules are not in Debian's main archive: tests/integration/test_mib.sh
+# takes them from the npm package net-snmp, so npm is needed when it is not there yet.
+check_pkgs="$check_pkgs smitools snmp libsnmp-dev"
+command -v npm >/dev/null 2>&1 || check_pkgs="$check_pkgs npm"
 bench_pkgs="$check_pkgs monitoring-plugins-basic hyperfine"
 
 case $what in

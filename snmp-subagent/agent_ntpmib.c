@@ -1,0 +1,341 @@
+/* agent_ntpmib.c -- NTPv4-MIB (RFC 5907, mib-2 197) for the local chronyd: ntpEntInfo,
+ * ntpEntStatus and ntpAssociationTable, from the last completed chronyd poll. The RFC
+ * carries offsets, dispersion and distance as strings with units. */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "agent.h"
+#include "tsync_oids.h"
+
+#define NTP_EPOCH_OFFSET 2208988800.0 /* 1900 to 1970 */
+
+static struct agent *the_agent;
+
+/* A copy of the last chronyd report under the lock; false when there is none. */
+static bool
+snapshot(struct tsync_report *out)
+{
+  bool ok;
+
+  pthread_mutex_lock(&the_agent->ntp_lock);
+  ok = the_agent->ntp_valid;
+  *out = the_agent->ntp;
+  out->sources = NULL;
+  out->clients = NULL;
+  out->hosts = NULL;
+  if (ok && the_agent->ntp.n_sources &&
+      (out->sources = calloc(the_agent->ntp.n_sources, sizeof(*out->sources))))
+    memcpy(out->sources, the_agent->ntp.sources,
+           the_agent->ntp.n_sources * sizeof(*out->sources));
+  else
+    out->n_sources = 0;
+  pthread_mutex_unlock(&the_agent->ntp_lock);
+  return ok;
+}
+
+static void
+str(netsnmp_request_info *r, const char *s)
+{
+  snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, s, strlen(s));
+}
+
+static void
+num(netsnmp_request_info *r, u_char type, long v)
+{
+  snmp_set_var_typed_value(r->requestvb, type, &v, sizeof(v));
+}
+
+static void
+ms(netsnmp_request_info *r, double seconds, bool sign)
+{
+  char text[48];
+
+  if (snprintf(text, sizeof(text), sign ? "%+.3f ms" : "%.3f ms", seconds * 1e3) < 0)
+    text[0] = '\0';
+  str(r, text);
+}
+
+/* NtpDateTime: 128-bit NTP date (era, era offset, 64-bit fraction); empty if unknown. */
+static void
+ntp_date(netsnmp_request_info *r, double unix_time)
+{
+  unsigned char d[16] = {0};
+  double t = unix_time + NTP_EPOCH_OFFSET, frac = t - floor(t);
+  unsigned long long secs = (unsigned long long)floor(t);
+  uint32_t era = (uint32_t)(secs >> 32), off = (uint32_t)secs;
+  uint64_t f = (uint64_t)(frac * 18446744073709551616.0);
+  int i;
+
+  if (unix_time <= 0) {
+    str(r, "");
+    return;
+  }
+  for (i = 0; i < 4; i++) {
+    d[i] = (unsigned char)(era >> (24 - 8 * i));
+    d[4 + i] = (unsigned char)(off >> (24 - 8 * i));
+  }
+  for (i = 0; i < 8; i++)
+    d[8 + i] = (unsigned char)(f >> (56 - 8 * i));
+  snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, d, sizeof(d));
+}
+
+/* ntpEntStatusCurrentMode (RFC 5907 values). */
+static long
+current_mode(bool ok, const struct tsync_report *rep)
+{
+  size_t i;
+
+  if (!ok)
+    return 1; /* notRunning */
+  if (rep->n_sources == 0 && !rep->clock.ref_local)
+    return 3; /* noneConfigured */
+  if (rep->clock.leap == TSYNC_LEAP_UNSYNC || rep->clock.stratum == 0)
+    return 2; /* notSynchronized */
+  if (rep->clock.ref_local)
+    return 4; /* syncToLocal */
+  for (i = 0; i < rep->n_sources; i++)
+    if (rep->sources[i].state == TSYNC_SRC_SELECTED &&
+        rep->sources[i].mode == TSYNC_MODE_REFCLOCK)
+      return 5; /* syncToRefclock */
+  return 6; /* syncToRemoteServer */
+}
+
+static long
+selected(const struct tsync_report *rep)
+{
+  size_t i;
+
+  for (i = 0; i < rep->n_sources; i++)
+    if (rep->sources[i].state == TSYNC_SRC_SELECTED)
+      return (long)i + 1;
+  return 0;
+}
+
+/* ntpEntInfo (.1.1.x) */
+static void
+info_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_report *rep)
+{
+  struct utsname u;
+  char sys[160];
+
+  switch (col) {
+  case 1: str(r, "chrony"); break;
+  case 2: str(r, ""); break; /* chronyd does not tell its version over cmdmon */
+  case 3: str(r, "chrony project (read by " AGENT_NAME ")"); break;
+  case 4:
+    if (uname(&u) != 0 || snprintf(sys, sizeof(sys), "%s %s", u.sysname, u.machine) < 0)
+      tsync_copy(sys, sizeof(sys), "");
+    str(r, sys);
+    break;
+  case 5: num(r, ASN_UNSIGNED, 1000000000L); break; /* nanosecond timestamps */
+  case 6: num(r, ASN_INTEGER, -30); break;          /* log2 of 1 ns */
+  case 7:
+    if (ok)
+      ms(r, rep->clock.root_delay / 2.0 + rep->clock.root_dispersion, false);
+    else
+      str(r, "");
+    break;
+  default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
+  }
+}
+
+/* ntpEntStatus (.1.2.x) */
+static void
+status_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_report *rep)
+{
+  long sel = ok ? selected(rep) : 0;
+  struct timespec now;
+
+  (void)clock_gettime(CLOCK_REALTIME, &now);
+  switch (col) {
+  case 1: num(r, ASN_INTEGER, current_mode(ok, rep)); break;
+  case 2: num(r, ASN_UNSIGNED, ok && rep->clock.stratum ? (long)rep->clock.stratum : 16); break;
+  case 3: num(r, ASN_UNSIGNED, sel); break;
+  case 4: str(r, sel ? rep->sources[sel - 1].name : ""); break;
+  case 5: ms(r, ok ? rep->clock.offset : 0.0, true); break;
+  case 6: num(r, ASN_UNSIGNED, ok ? (long)rep->n_sources : 0); break;
+  case 7: ms(r, ok ? rep->clock.root_dispersion : 0.0, false); break;
+  case 8: num(r, ASN_TIMETICKS, (long)(time(NULL) - the_agent->started) * 100); break;
+  case 9:
+    ntp_date(r, ok && rep->clock.leap != TSYNC_LEAP_UNSYNC
+                    ? (double)now.tv_sec + now.tv_nsec / 1e9
+                    : 0.0);
+    break;
+  case 10: /* a pending leap second happens at the next UTC midnight */
+    ntp_date(r, ok && (rep->clock.leap == TSYNC_LEAP_INSERT ||
+                       rep->clock.leap == TSYNC_LEAP_DELETE)
+                    ? (double)((now.tv_sec / 86400 + 1) * 86400)
+                    : 0.0);
+    break;
+  case 11:
+    num(r, ASN_INTEGER, !ok ? 0 : rep->clock.leap == TSYNC_LEAP_INSERT ? 1
+                                 : rep->clock.leap == TSYNC_LEAP_DELETE ? -1
+                                                                        : 0);
+    break;
+  case 12:
+  case 13:
+  case 15:
+    if (!ok || !rep->stats.valid) {
+      /* the packet counters need the socket (or opencommands on chrony >= 4.7) */
+      netsnmp_set_request_error(NULL, r, SNMP_NOSUCHINSTANCE);
+      break;
+    }
+    num(r, ASN_COUNTER,
+        (long)(uint32_t)(col == 12   ? rep->stats.ntp_hits
+                         : col == 13 ? rep->stats.ntp_hits - rep->stats.ntp_drops
+                                     : rep->stats.ntp_drops));
+    break;
+  default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
+  }
+}
+
+static int
+scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+               netsnmp_agent_request_info *info, netsnmp_request_info *requests)
+{
+  netsnmp_request_info *r;
+
+  (void)h;
+  (void)reg;
+  if (info->mode != MODE_GET)
+    return SNMP_ERR_NOERROR;
+  for (r = requests; r; r = r->next) {
+    struct tsync_report rep;
+    bool ok = snapshot(&rep);
+    /* .197.1.<group>.<col>.0, read off the request: the helpers below the scalar group
+     * hand over registrations of their own */
+    unsigned group = (unsigned)r->requestvb->name[NTP_MIB_ROOT_LEN + 1];
+    unsigned col = (unsigned)r->requestvb->name[NTP_MIB_ROOT_LEN + 2];
+
+    if (group == 1)
+      info_value(r, col, ok, &rep);
+    else
+      status_value(r, col, ok, &rep);
+    free(rep.sources);
+  }
+  return SNMP_ERR_NOERROR;
+}
+
+/* ---- ntpAssociationTable (.1.3.1, INDEX ntpAssocId) ------------------------------- */
+
+static size_t
+n_assoc(void)
+{
+  size_t n;
+
+  pthread_mutex_lock(&the_agent->ntp_lock);
+  n = the_agent->ntp_valid ? the_agent->ntp.n_sources : 0;
+  pthread_mutex_unlock(&the_agent->ntp_lock);
+  return n;
+}
+
+static netsnmp_variable_list *
+assoc_row(void **loop, void **data, netsnmp_variable_list *idx, size_t pos)
+{
+  if (pos >= n_assoc())
+    return NULL;
+  *loop = *data = (void *)(uintptr_t)(pos + 1);
+  snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)pos + 1);
+  return idx;
+}
+
+static netsnmp_variable_list *
+assoc_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
+{
+  (void)i;
+  return assoc_row(loop, data, idx, 0);
+}
+
+static netsnmp_variable_list *
+assoc_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
+{
+  (void)i;
+  return assoc_row(loop, data, idx, (size_t)(uintptr_t)*loop);
+}
+
+static void
+assoc_value(netsnmp_request_info *r, unsigned col, const struct tsync_source *s)
+{
+  unsigned char addr[16];
+  int family = strchr(s->address, ':') ? AF_INET6 : AF_INET;
+  bool have = inet_pton(family, s->address, addr) == 1;
+
+  switch (col) {
+  case 2: str(r, s->name); break;
+  case 3: str(r, s->address); break; /* chrony's refid for an NTP source is its address */
+  case 4: num(r, ASN_INTEGER, family == AF_INET6 ? 2 : 1); break;
+  case 5:
+    snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, addr,
+                             have ? (family == AF_INET6 ? 16 : 4) : 0);
+    break;
+  case 6: ms(r, s->offset, true); break;
+  case 7: num(r, ASN_UNSIGNED, s->stratum ? (long)s->stratum : 16); break;
+  case 8: ms(r, s->have_stats ? s->sd : 0.0, false); break; /* jitter: the std deviation */
+  case 9: str(r, ""); break;                                /* delay: not in these reports */
+  case 10: ms(r, s->error, false); break;                  /* the sample's error bound */
+  default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
+  }
+}
+
+static int
+assoc_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+              netsnmp_agent_request_info *info, netsnmp_request_info *requests)
+{
+  netsnmp_request_info *r;
+
+  (void)h;
+  (void)reg;
+  if (info->mode != MODE_GET)
+    return SNMP_ERR_NOERROR;
+  for (r = requests; r; r = r->next) {
+    size_t pos = (size_t)(uintptr_t)netsnmp_extract_iterator_context(r);
+    netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
+    struct tsync_report rep;
+
+    if (snapshot(&rep) && pos && ti && pos <= rep.n_sources)
+      assoc_value(r, ti->colnum, &rep.sources[pos - 1]);
+    else
+      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
+    free(rep.sources);
+  }
+  return SNMP_ERR_NOERROR;
+}
+
+void
+agent_ntpmib_init(struct agent *a)
+{
+  static oid info_oid[] = {NTP_MIB_ROOT, 1, 1};
+  static oid status_oid[] = {NTP_MIB_ROOT, 1, 2};
+  static oid assoc_oid[] = {NTP_MIB_ROOT, 1, 3, 1};
+  netsnmp_handler_registration *reg;
+  netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+  netsnmp_iterator_info *it = SNMP_MALLOC_TYPEDEF(netsnmp_iterator_info);
+
+  the_agent = a;
+  reg = netsnmp_create_handler_registration("ntpEntInfo", scalar_handler, info_oid,
+                                            OID_LENGTH(info_oid), HANDLER_CAN_RONLY);
+  if (reg)
+    netsnmp_register_scalar_group(reg, 1, 7);
+  reg = netsnmp_create_handler_registration("ntpEntStatus", scalar_handler, status_oid,
+                                            OID_LENGTH(status_oid), HANDLER_CAN_RONLY);
+  if (reg)
+    netsnmp_register_scalar_group(reg, 1, 15);
+  reg = netsnmp_create_handler_registration("ntpAssociationTable", assoc_handler, assoc_oid,
+                                            OID_LENGTH(assoc_oid), HANDLER_CAN_RONLY);
+  if (!reg || !ti || !it)
+    return;
+  netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
+  ti->min_column = 2;
+  ti->max_column = 10;
+  it->get_first_data_point = assoc_first;
+  it->get_next_data_point = assoc_next;
+  it->table_reginfo = ti;
+  netsnmp_register_table_iterator(reg, it);
+}

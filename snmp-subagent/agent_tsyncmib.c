@@ -1,0 +1,318 @@
+/* agent_tsyncmib.c -- TIMESYNC-MONITOR-MIB: tsyncCheckTable and tsyncSourceTable, served
+ * from the checks' last completed results (never waiting for a poll). */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "deadline.h"
+#include "tsync_oids.h"
+
+static struct agent *the_agent; /* set once before registration; read-only afterwards */
+
+/* ---- tsyncCheckTable --------------------------------------------------------------- */
+
+static netsnmp_variable_list *
+check_row(void **loop, void **data, netsnmp_variable_list *idx, size_t pos)
+{
+  if (pos >= the_agent->n_checks)
+    return NULL;
+  *loop = (void *)(uintptr_t)(pos + 1);
+  *data = the_agent->checks[pos];
+  snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)the_agent->checks[pos]->index);
+  return idx;
+}
+
+static netsnmp_variable_list *
+check_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *info)
+{
+  (void)info;
+  return check_row(loop, data, idx, 0);
+}
+
+static netsnmp_variable_list *
+check_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *info)
+{
+  (void)info;
+  return check_row(loop, data, idx, (size_t)(uintptr_t)*loop);
+}
+
+/* A DisplayString: at most 255 octets (SNMPv2-TC). */
+static void
+set_string(netsnmp_request_info *r, const char *s)
+{
+  size_t n = strlen(s);
+
+  snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, s, n > 255 ? 255 : n);
+}
+
+static void
+set_unsigned(netsnmp_request_info *r, unsigned long v)
+{
+  snmp_set_var_typed_value(r->requestvb, ASN_UNSIGNED, &v, sizeof(v));
+}
+
+static void
+set_integer(netsnmp_request_info *r, long v)
+{
+  snmp_set_var_typed_value(r->requestvb, ASN_INTEGER, &v, sizeof(v));
+}
+
+static void
+offset_text(const struct agent_result *res, char *buf, size_t len)
+{
+  if (!res->have_offset || snprintf(buf, len, "%+.6f s", res->offset) < 0)
+    tsync_copy(buf, len, "");
+}
+
+static void
+check_value(netsnmp_request_info *r, unsigned col, struct agent_check *c,
+            const struct agent_result *res)
+{
+  char text[64];
+  double age = res->valid ? tsync_ts_diff(res->when, tsync_now()) : 0;
+  const char *status = res->valid ? res->status : "not polled yet";
+
+  switch (col) {
+  case TSYNC_COL_CHECK_NAME: set_string(r, c->name); break;
+  case TSYNC_COL_CHECK_KIND: set_integer(r, c->kind); break;
+  case TSYNC_COL_CHECK_TARGET: set_string(r, c->target); break;
+  case TSYNC_COL_CHECK_STATE: set_integer(r, res->valid ? res->state : TSYNC_STATE_UNKNOWN); break;
+  case TSYNC_COL_CHECK_STATUS_TEXT: set_string(r, status); break;
+  case TSYNC_COL_CHECK_OFFSET: set_integer(r, res->have_offset ? agent_usec(res->offset) : 0); break;
+  case TSYNC_COL_CHECK_OFFSET_TEXT: offset_text(res, text, sizeof(text)); set_string(r, text); break;
+  case TSYNC_COL_CHECK_STRATUM: set_unsigned(r, res->stratum); break;
+  case TSYNC_COL_CHECK_REACH: set_unsigned(r, res->reach); break;
+  case TSYNC_COL_CHECK_USABLE: set_unsigned(r, res->usable); break;
+  case TSYNC_COL_CHECK_AGE: /* 4294967295: no poll has completed yet (the MIB says so) */
+    set_unsigned(r, !res->valid ? 4294967295UL : age > 0 ? (unsigned long)age : 0);
+    break;
+  default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
+  }
+}
+
+static int
+check_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+              netsnmp_agent_request_info *info, netsnmp_request_info *requests)
+{
+  netsnmp_request_info *r;
+
+  (void)h;
+  (void)reg;
+  if (info->mode != MODE_GET)
+    return SNMP_ERR_NOERROR;
+  for (r = requests; r; r = r->next) {
+    struct agent_check *c = netsnmp_extract_iterator_context(r);
+    netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
+    struct agent_result res;
+
+    if (!c || !ti) {
+      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
+      continue;
+    }
+    agent_result_copy(c, &res);
+    check_value(r, ti->colnum, c, &res);
+    agent_result_free(&res);
+  }
+  return SNMP_ERR_NOERROR;
+}
+
+/* ---- tsyncSourceTable (INDEX tsyncCheckIndex, tsyncSourceIndex) ------------------- */
+
+static size_t
+n_sources(struct agent_check *c)
+{
+  size_t n;
+
+  pthread_mutex_lock(&c->lock);
+  n = c->res.n_sources;
+  pthread_mutex_unlock(&c->lock);
+  return n;
+}
+
+/* Row (check, source) at or after the position; positions pack both as 32-bit halves. */
+static netsnmp_variable_list *
+source_row(void **loop, void **data, netsnmp_variable_list *idx, size_t ci, size_t si)
+{
+  for (; ci < the_agent->n_checks; ci++, si = 0) {
+    if (si < n_sources(the_agent->checks[ci])) {
+      uintptr_t pos = (uintptr_t)ci << 16 | si;
+
+      *loop = *data = (void *)(pos + 1);
+      snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)the_agent->checks[ci]->index);
+      snmp_set_var_typed_integer(idx->next_variable, ASN_UNSIGNED, (long)si + 1);
+      return idx;
+    }
+  }
+  return NULL;
+}
+
+static netsnmp_variable_list *
+source_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *info)
+{
+  (void)info;
+  return source_row(loop, data, idx, 0, 0);
+}
+
+static netsnmp_variable_list *
+source_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *info)
+{
+  uintptr_t pos = (uintptr_t)*loop - 1;
+
+  (void)info;
+  return source_row(loop, data, idx, pos >> 16, (pos & 0xffff) + 1);
+}
+
+static void
+source_value(netsnmp_request_info *r, unsigned col, const struct agent_source *s)
+{
+  char text[48];
+
+  switch (col) {
+  case TSYNC_COL_SOURCE_NAME: set_string(r, s->name); break;
+  case TSYNC_COL_SOURCE_ADDRESS: set_string(r, s->address); break;
+  case TSYNC_COL_SOURCE_STATE: set_integer(r, (long)s->state + 1); break;
+  case TSYNC_COL_SOURCE_STRATUM: set_unsigned(r, s->stratum); break;
+  case TSYNC_COL_SOURCE_REACH: set_unsigned(r, s->reach); break;
+  case TSYNC_COL_SOURCE_OFFSET: set_integer(r, agent_usec(s->offset)); break;
+  case TSYNC_COL_SOURCE_OFFSET_TEXT:
+    if (snprintf(text, sizeof(text), "%+.6f s", s->offset) < 0)
+      text[0] = '\0';
+    set_string(r, text);
+    break;
+  default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
+  }
+}
+
+static int
+source_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+               netsnmp_agent_request_info *info, netsnmp_request_info *requests)
+{
+  netsnmp_request_info *r;
+
+  (void)h;
+  (void)reg;
+  if (info->mode != MODE_GET)
+    return SNMP_ERR_NOERROR;
+  for (r = requests; r; r = r->next) {
+    uintptr_t pos = (uintptr_t)netsnmp_extract_iterator_context(r);
+    netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
+    struct agent_result res;
+    size_t ci = (pos - 1) >> 16, si = (pos - 1) & 0xffff;
+
+    if (!pos || !ti || ci >= the_agent->n_checks) {
+      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
+      continue;
+    }
+    agent_result_copy(the_agent->checks[ci], &res);
+    /* the row may have gone with a newer poll between lookup and answer */
+    if (si < res.n_sources)
+      source_value(r, ti->colnum, &res.sources[si]);
+    else
+      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
+    agent_result_free(&res);
+  }
+  return SNMP_ERR_NOERROR;
+}
+
+static void
+register_table(const char *name, oid *root, size_t len, Netsnmp_Node_Handler *handler,
+               Netsnmp_First_Data_Point *first, Netsnmp_Next_Data_Point *next,
+               unsigned min_col, unsigned max_col, int n_indexes)
+{
+  netsnmp_handler_registration *reg =
+      netsnmp_create_handler_registration(name, handler, root, len, HANDLER_CAN_RONLY);
+  netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+  netsnmp_iterator_info *it = SNMP_MALLOC_TYPEDEF(netsnmp_iterator_info);
+
+  if (!reg || !ti || !it) {
+    snmp_log(LOG_ERR, "%s: out of memory registering %s\n", AGENT_NAME, name);
+    return;
+  }
+  if (n_indexes == 1)
+    netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
+  else
+    netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, ASN_UNSIGNED, 0);
+  ti->min_column = min_col;
+  ti->max_column = max_col;
+  it->get_first_data_point = first;
+  it->get_next_data_point = next;
+  it->table_reginfo = ti;
+  if (netsnmp_register_table_iterator(reg, it) != MIB_REGISTERED_OK)
+    snmp_log(LOG_ERR, "%s: cannot register %s\n", AGENT_NAME, name);
+}
+
+void
+agent_tsyncmib_init(struct agent *a)
+{
+  /* the table OIDs: the table helper adds the entry (.1), column and index */
+  static oid checks[] = {TSYNC_MIB_ROOT, TSYNC_OBJECTS, TSYNC_CHECK_TABLE};
+  static oid sources[] = {TSYNC_MIB_ROOT, TSYNC_OBJECTS, TSYNC_SOURCE_TABLE};
+
+  the_agent = a;
+  register_table("tsyncCheckTable", checks, OID_LENGTH(checks), check_handler, check_first,
+                 check_next, TSYNC_COL_CHECK_NAME, TSYNC_COL_CHECK_AGE, 1);
+  register_table("tsyncSourceTable", sources, OID_LENGTH(sources), source_handler,
+                 source_first, source_next, TSYNC_COL_SOURCE_NAME,
+                 TSYNC_COL_SOURCE_OFFSET_TEXT, 2);
+}
+
+/* ---- tsyncCheckStateChange -------------------------------------------------------- */
+
+static void
+add_column(netsnmp_variable_list **vars, unsigned col, unsigned index, u_char type,
+           const void *value, size_t len)
+{
+  oid name[] = {TSYNC_MIB_ROOT, TSYNC_OBJECTS, TSYNC_CHECK_TABLE, 1, col, index};
+
+  snmp_varlist_add_variable(vars, name, OID_LENGTH(name), type, value, len);
+}
+
+static void
+send_state_trap(struct agent_check *c, enum tsync_state old, const struct agent_result *res)
+{
+  static oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0}; /* snmpTrapOID.0 */
+  oid notif[] = {TSYNC_MIB_ROOT, TSYNC_NOTIFICATIONS, TSYNC_NOTIF_STATE_CHANGE};
+  oid old_oid[] = {TSYNC_MIB_ROOT, TSYNC_OBJECTS, TSYNC_NOTIF_OBJECTS, TSYNC_NOTIF_OLD_STATE,
+                   0};
+  netsnmp_variable_list *vars = NULL;
+  long o = old, n = res->state;
+
+  snmp_varlist_add_variable(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID,
+                            (u_char *)notif, sizeof(notif));
+  add_column(&vars, TSYNC_COL_CHECK_NAME, c->index, ASN_OCTET_STR, c->name, strlen(c->name));
+  snmp_varlist_add_variable(&vars, old_oid, OID_LENGTH(old_oid), ASN_INTEGER, &o, sizeof(o));
+  add_column(&vars, TSYNC_COL_CHECK_STATE, c->index, ASN_INTEGER, &n, sizeof(n));
+  add_column(&vars, TSYNC_COL_CHECK_STATUS_TEXT, c->index, ASN_OCTET_STR, res->status,
+             strlen(res->status) > 255 ? 255 : strlen(res->status));
+  send_v2trap(vars);
+  snmp_free_varbind(vars);
+}
+
+void
+agent_announce_changes(struct agent *a)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_checks; i++) {
+    struct agent_check *c = a->checks[i];
+    struct agent_result res;
+
+    agent_result_copy(c, &res);
+    if (res.valid && (!c->announced || res.state != c->last_logged)) {
+      /* one log line per change; a trap for every change, and for a first state that
+       * is not OK */
+      snmp_log(LOG_NOTICE, "check %s: %s%s%s\n", c->name,
+               c->announced ? tsync_state_str(c->last_logged) : "",
+               c->announced ? " -> " : "", res.status);
+      if (c->announced || res.state != TSYNC_STATE_OK)
+        send_state_trap(c, c->announced ? c->last_logged : TSYNC_STATE_UNKNOWN, &res);
+      c->announced = true;
+      c->last_logged = res.state;
+    }
+    agent_result_free(&res);
+  }
+}
