@@ -116,7 +116,7 @@ cppcheck:
 	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
 	  --inline-suppr --suppress=missingIncludeSystem -q -D_GNU_SOURCE -Icommon \
 	  -DTSYNC_VERSION='"$(VERSION)"' \
-	  common plugins tests/integration/*.c
+	  common plugins snmp-subagent tests/integration/*.c
 
 check:
 	tests/deps.sh check

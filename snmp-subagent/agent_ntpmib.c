@@ -107,13 +107,18 @@ current_mode(bool ok, const struct tsync_report *rep)
   return 6; /* syncToRemoteServer */
 }
 
+/* The association that tracking names as the reference (ntpAssocId), 0 if none: the
+ * reference is what the clock follows, even while its source is briefly unselectable. */
 static long
 selected(const struct tsync_report *rep)
 {
   size_t i;
 
+  if (rep->clock.ref_local || rep->clock.stratum == 0)
+    return 0;
   for (i = 0; i < rep->n_sources; i++)
-    if (rep->sources[i].state == TSYNC_SRC_SELECTED)
+    if (strcmp(rep->sources[i].address, rep->clock.ref_name) == 0 ||
+        (rep->sources[i].refid && rep->sources[i].refid == rep->clock.refid))
       return (long)i + 1;
   return 0;
 }
@@ -158,7 +163,7 @@ status_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_
   case 1: num(r, ASN_INTEGER, current_mode(ok, rep)); break;
   case 2: num(r, ASN_UNSIGNED, ok && rep->clock.stratum ? (long)rep->clock.stratum : 16); break;
   case 3: num(r, ASN_UNSIGNED, sel); break;
-  case 4: str(r, sel ? rep->sources[sel - 1].name : ""); break;
+  case 4: str(r, ok ? rep->clock.ref_name : ""); break;
   case 5: ms(r, ok ? rep->clock.offset : 0.0, true); break;
   case 6: num(r, ASN_UNSIGNED, ok ? (long)rep->n_sources : 0); break;
   case 7: ms(r, ok ? rep->clock.root_dispersion : 0.0, false); break;

@@ -51,34 +51,41 @@ fi
 
 [ "$what" = build ] && exit 0
 
-# chronyd/chronyc for the tests: the machine's own if installed, else a private copy.
-if command -v chronyd >/dev/null 2>&1 || [ -x /usr/sbin/chronyd ]; then
-  exit 0
-fi
-if [ -x "$tools/chrony/usr/sbin/chronyd" ] && [ -x "$tools/chrony/usr/bin/chronyc" ]; then
-  exit 0
-fi
-echo "deps: unpacking chronyd/chronyc from the Debian chrony package into build/tools/chrony"
-echo "      (the chrony package itself is not installed: it would replace the system's time service)"
-# runtime libraries chronyd links against (all small, none starts a service)
-libs="libedit2 libgnutls30 libnettle8 libseccomp2 libcap2"
-missing=
-for p in $libs; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "deps: installing chronyd's runtime libraries:$missing"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && apt-get download chrony >/dev/null 2>&1) || {
-  $sudo apt-get update -qq
-  (cd "$tmp" && apt-get download chrony >/dev/null)
+# Daemons for the tests that must not run as system services: the machine's own when
+# installed, else unpacked from their Debian packages into build/tools/NAME. Their
+# libraries are installed normally (libraries start nothing).
+# unpack NAME BINARY "PACKAGES" "LIBRARIES"
+unpack() {
+  local name=$1 binary=$2 pkgs=$3 libs=$4 p missing= tmp
+  [ -x "$tools/$name/$binary" ] && return 0
+  echo "deps: unpacking $pkgs into build/tools/$name (not installed: no system service is started)"
+  for p in $libs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "deps: installing runtime libraries:$missing"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+  fi
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download $pkgs >/dev/null 2>&1) || {
+    $sudo apt-get update -qq
+    (cd "$tmp" && apt-get download $pkgs >/dev/null)
+  }
+  mkdir -p "$tools/$name"
+  for p in "$tmp"/*.deb; do dpkg -x "$p" "$tools/$name"; done
+  rm -rf "$tmp"
+  chmod 755 "$tools" "$tools/$name"
 }
-mkdir -p "$tools/chrony"
-dpkg -x "$tmp"/chrony_*.deb "$tools/chrony"
-chmod 755 "$tools" "$tools/chrony"
-"$tools/chrony/usr/sbin/chronyd" --version
+
+# chronyd: installing the chrony package would replace the system's time service
+if ! command -v chronyd >/dev/null 2>&1 && [ ! -x /usr/sbin/chronyd ]; then
+  unpack chrony usr/sbin/chronyd chrony "libedit2 libgnutls30 libnettle8 libseccomp2 libcap2"
+  "$tools/chrony/usr/sbin/chronyd" --version
+fi
+# snmpd and snmptrapd for the agent's tests (libsnmp40 comes with libsnmp-dev)
+if ! command -v snmpd >/dev/null 2>&1 && [ ! -x /usr/sbin/snmpd ]; then
+  unpack snmp usr/sbin/snmpd "snmpd snmptrapd" "libsnmp40"
+fi
+exit 0

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# test_agentx.sh -- timesync-agentx under a real snmpd (private config, loopback UDP on a
+# free port, AgentX socket in the temp dir), read with the net-snmp tools: NTPv4-MIB
+# against chronyc, the check tables, traps at a real snmptrapd, restarts of snmpd and
+# chronyd. The agent runs unprivileged (as nobody), as in production.
+. "$(dirname "$0")/lib.sh"
+
+BIN_DIR=${BIN_DIR:-$TOP/build}
+TOOLS_DIR=${TOOLS_DIR:-$BIN_DIR/tests}
+t_init agentx
+
+SNMP_SBIN=$TOP/build/tools/snmp/usr/sbin
+command -v snmpd >/dev/null 2>&1 && SNMP_SBIN=$(dirname "$(command -v snmpd)")
+mkdir -p "$T_TMP/bin" && cp "$BIN_DIR/timesync-agentx" "$T_TMP/bin/" && chmod -R a+rX "$T_TMP/bin"
+AGENT=$T_TMP/bin/timesync-agentx
+ROOT=.1.3.6.1.4.1.8072.9999.123
+NTP=.1.3.6.1.2.1.197
+
+SNMPD_PID= TRAPD_PID= AGENT_PID= FAKE_PIDS=() SNMP_PORT= TRAP_PORT=
+MIBS= && export MIBS # the tools print numbers; no MIB files needed
+
+snmpd_start() {
+  local dir=$T_TMP/snmpd i
+  mkdir -p "$dir/persist" && chmod 0755 "$dir"
+  SNMP_PORT=${SNMP_PORT:-$(free_port)}
+  TRAP_PORT=${TRAP_PORT:-$(free_port)}
+  cat >"$dir/snmpd.conf" <<EOC
+[snmpd]
+rocommunity public 127.0.0.1
+agentaddress udp:127.0.0.1:$SNMP_PORT
+master agentx
+agentXSocket $dir/agentx.sock
+agentXPerms 0666 0755
+trap2sink 127.0.0.1:$TRAP_PORT public
+[snmp]
+persistentDir $dir/persist
+EOC
+  "$SNMP_SBIN/snmpd" -f -r -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" -p "$dir/snmpd.pid" \
+    </dev/null &
+  SNMPD_PID=$!
+  for i in $(seq 1 50); do [ -S "$dir/agentx.sock" ] && return 0; sleep 0.1; done
+  _t_err "snmpd did not start: $(tail -3 "$dir/snmpd.log")"
+}
+
+trapd_start() {
+  local dir=$T_TMP/trapd i
+  mkdir -p "$dir"
+  printf 'disableAuthorization yes\n' >"$dir/snmptrapd.conf"
+  "$SNMP_SBIN/snmptrapd" -f -C -c "$dir/snmptrapd.conf" -On -Lf "$dir/traps.log" \
+    -p "$dir/trapd.pid" "udp:127.0.0.1:$TRAP_PORT" </dev/null &
+  TRAPD_PID=$!
+  for i in $(seq 1 50); do grep -q "NET-SNMP version" "$dir/traps.log" 2>/dev/null && return 0
+    sleep 0.1; done
+}
+
+# agent_start CONFIG-LINES...: the agent as nobody, interval 1 s.
+agent_start() {
+  local conf=$T_TMP/agent.conf
+  printf '%s\n' "interval 1" "$@" >"$conf"
+  chmod 0644 "$conf"
+  : >"$T_TMP/agent.log" && chmod 0666 "$T_TMP/agent.log" # nobody writes it
+  setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+    "$AGENT" -f -x "$T_TMP/snmpd/agentx.sock" -c "$conf" -Lf "$T_TMP/agent.log" </dev/null &
+  AGENT_PID=$!
+}
+
+stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null; return 0; }
+stop_all() {
+  local p
+  stop_pid "$AGENT_PID"; stop_pid "$SNMPD_PID"; stop_pid "$TRAPD_PID"
+  for p in "${FAKE_PIDS[@]}"; do stop_pid "$p"; done
+  AGENT_PID= SNMPD_PID= TRAPD_PID= FAKE_PIDS=() SNMP_PORT= TRAP_PORT=
+  rm -f "$T_TMP/agent.log"
+}
+
+get() { snmpget -v2c -c public -On -Oqv -t 1 -r 0 "127.0.0.1:$SNMP_PORT" "$@" 2>&1; }
+walk() { snmpbulkwalk -v2c -c public -On -Oq -t 2 -r 0 "127.0.0.1:$SNMP_PORT" "$@" 2>&1; }
+
+# wait_get OID REGEX [SECONDS]: polls until the value matches (the agent polls every 1 s).
+wait_get() {
+  local i v
+  for i in $(seq 1 $((${3:-10} * 5))); do
+    v=$(get "$1")
+    [[ $v =~ $2 ]] && return 0
+    sleep 0.2
+  done
+  _t_err "$1 = '$v', never matched /$2/; agent log: $(tail -3 "$T_TMP/agent.log" | tr '\n' '|')"
+}
+
+fake_w32() { # MODE -> sets FPORT
+  FPORT=$(free_port) || return 1
+  "$TOOLS_DIR/fake_w32time" --udp "127.0.0.1:$FPORT" --mode "$1" --lifetime 120 &
+  FAKE_PIDS+=($!)
+}
+
+# chrony's client runs as nobody too, so the unprivileged agent can use its socket.
+nobody_pair() {
+  chr_server srv || return 1
+  chr_client_as nobody cli "server 127.0.0.1 port $srv_PORT iburst minpoll -4 maxpoll -4" ||
+    return 1
+  chr_wait_sync cli
+}
+
+# NTPv4-MIB says what chronyc says (the server is paused so nothing moves meanwhile).
+t_ntpv4_mib_equals_chronyc() {
+  nobody_pair && snmpd_start || return 1
+  agent_start "chronySocket $cli_SOCK"
+  wait_get "$NTP.1.2.1.0" '^6$' || return 1 # syncToRemoteServer
+  kill -STOP "$(chr_pid srv)"
+  sleep 1.5 # an agent poll of the now frozen state
+  local tr so
+  tr=$(chr_chronyc cli tracking) so=$(chr_chronyc cli sources)
+  kill -CONT "$(chr_pid srv)"
+  assert_eq "$(get "$NTP.1.1.1.0")" '"chrony"' "ntpEntSoftwareName" || return 1
+  assert_eq "$(get "$NTP.1.2.2.0")" "$(chr_field "$tr" 3)" "ntpEntStatusStratum" || return 1
+  assert_eq "$(get "$NTP.1.2.4.0")" "\"$(chr_field "$tr" 2)\"" "active source name" || return 1
+  assert_eq "$(get "$NTP.1.2.6.0")" "$(echo "$so" | grep -c .)" "number of sources" || return 1
+  local off disp
+  off=$(get "$NTP.1.2.5.0" | tr -d '"' | awk '{print $1}')
+  disp=$(get "$NTP.1.2.7.0" | tr -d '"' | awk '{print $1}')
+  assert_float_near "$off" "$(awk -v v="$(chr_field "$tr" 5)" 'BEGIN { print v * 1000 }')" 0.0015 \
+    "ntpEntStatusActiveOffset (ms) = System time" || return 1
+  # root dispersion grows by microseconds a second: the agent's reading is up to 1 s old
+  assert_float_near "$disp" "$(awk -v v="$(chr_field "$tr" 12)" 'BEGIN { print v * 1000 }')" 0.012 \
+    "ntpEntStatusDispersion (ms) = root dispersion" || return 1
+  assert_eq "$(get "$NTP.1.3.1.1.2.1")" "\"$(chr_field "$so" 3)\"" "ntpAssocName" || return 1
+  assert_eq "$(get "$NTP.1.3.1.1.7.1")" "$(chr_field "$so" 4)" "ntpAssocStratum" || return 1
+  assert_match "$(get "$NTP.1.3.1.1.5.1")" "7F 00 00 01" "ntpAssocAddress"
+}
+
+# Three checks: chrony, a W32Time fake, a silent host; both tables walk.
+t_check_tables() {
+  nobody_pair && snmpd_start || return 1
+  fake_w32 synced; local ok=$FPORT
+  fake_w32 silent; local dead=$FPORT
+  agent_start "check c1 check_chrony -s $cli_SOCK -m 1:" \
+    "check w1 check_w32time -H 127.0.0.1 -p $ok" \
+    "check w2 check_w32time -H 127.0.0.1 -p $dead -t 2"
+  wait_get "$ROOT.1.1.1.5.3" '^2$' || return 1
+  wait_get "$ROOT.1.1.1.5.1" '^0$' && wait_get "$ROOT.1.1.1.5.2" '^0$' || return 1
+  local t
+  t=$(walk "$ROOT.1.1")
+  assert_match "$t" "$ROOT\.1\.1\.1\.2\.1 \"c1\"" "names" || return 1
+  assert_match "$t" "$ROOT\.1\.1\.1\.3\.2 2" "kind w32time" || return 1
+  assert_match "$t" "$ROOT\.1\.1\.1\.6\.3 \"W32TIME CRITICAL: no NTP reply from 127\.0\.0\.1" \
+    "status text" || return 1
+  assert_match "$t" "$ROOT\.1\.1\.1\.9\.1 2" "chrony stratum" || return 1
+  assert_match "$t" "$ROOT\.1\.1\.1\.10\.2 15" "w32time reach: 4 answered samples" || return 1
+  t=$(walk "$ROOT.1.2")
+  assert_match "$t" "$ROOT\.1\.2\.1\.2\.1\.1 \"127\.0\.0\.1\"" "chrony source row" || return 1
+  assert_match "$t" "$ROOT\.1\.2\.1\.4\.1\.1 1" "selected" || return 1
+  assert_match "$t" "$ROOT\.1\.2\.1\.2\.2\.1 \"127\.0\.0\.1\"" "w32time source row"
+}
+
+# A GET never waits for a poll: a silent target polls for seconds, answers stay prompt.
+t_get_while_target_hangs() {
+  snmpd_start || return 1
+  fake_w32 silent
+  agent_start "check w1 check_w32time -H 127.0.0.1 -p $FPORT -t 5"
+  wait_get "$ROOT.1.1.1.2.1" '"w1"' || return 1
+  local i v
+  for i in $(seq 1 20); do
+    v=$(get "$ROOT.1.1.1.5.1") # 1 s timeout, no retry
+    [[ $v =~ ^[0-3]$ ]] || { _t_err "GET $i: '$v'"; return 1; }
+    sleep 0.1
+  done
+}
+
+t_state_change_trap() {
+  snmpd_start && trapd_start || return 1
+  fake_w32 silent
+  agent_start "check w9 check_w32time -H 127.0.0.1 -p $FPORT -t 2"
+  local i
+  for i in $(seq 1 100); do
+    grep -q "$ROOT\.0\.1" "$T_TMP/trapd/traps.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  assert_match "$(cat "$T_TMP/trapd/traps.log")" "$ROOT\.0\.1" "tsyncCheckStateChange" || return 1
+  assert_match "$(cat "$T_TMP/trapd/traps.log")" "\"w9\"" "names the check" || return 1
+  assert_match "$(cat "$T_TMP/agent.log")" "check w9: W32TIME CRITICAL" "one log line"
+}
+
+t_snmpd_restart() {
+  snmpd_start || return 1
+  fake_w32 synced
+  agent_start "check w1 check_w32time -H 127.0.0.1 -p $FPORT"
+  wait_get "$ROOT.1.1.1.2.1" '"w1"' || return 1
+  stop_pid "$SNMPD_PID"
+  rm -f "$T_TMP/snmpd/agentx.sock"
+  snmpd_start || return 1
+  # the agent pings every 5 s and registers again
+  wait_get "$ROOT.1.1.1.2.1" '"w1"' 20
+}
+
+t_chronyd_restart() {
+  nobody_pair && snmpd_start || return 1
+  agent_start "chronySocket $cli_SOCK" "check c1 check_chrony -s $cli_SOCK -m 1:"
+  wait_get "$NTP.1.2.1.0" '^6$' && wait_get "$ROOT.1.1.1.5.1" '^0$' || return 1
+  chr_stop cli
+  wait_get "$NTP.1.2.1.0" '^1$' && wait_get "$ROOT.1.1.1.5.1" '^2$' || return 1 # notRunning
+  chr_client_as nobody cli "server 127.0.0.1 port $srv_PORT iburst minpoll -4 maxpoll -4" &&
+    chr_wait_sync cli || return 1
+  wait_get "$NTP.1.2.1.0" '^6$' && wait_get "$ROOT.1.1.1.5.1" '^0$'
+}
+
+t_bad_config_line() {
+  snmpd_start || return 1
+  fake_w32 synced
+  agent_start "check w1 check_w32time -H 127.0.0.1 -p $FPORT" "check bad check_w32time --bogus" \
+    "check worse check_nothing -H x" "interval soon"
+  wait_get "$ROOT.1.1.1.5.1" '^0$' || return 1
+  assert_match "$(cat "$T_TMP/agent.log")" "agent\.conf: line 3: Error: unknown option: --bogus" \
+    "line number" || return 1
+  assert_match "$(cat "$T_TMP/agent.log")" "line 4: Error: unknown plugin 'check_nothing'" || return 1
+  assert_match "$(get "$ROOT.1.1.1.2.2")" "No Such Instance" "only good lines make rows"
+}
+
+for t in $(declare -F | awk '{print $3}' | grep '^t_' | grep -v -e '^t_init$' -e '^t_run$' \
+  -e '^t_pass$' -e '^t_fail$' -e '^t_skip$' -e '^t_finish$'); do
+  t_run "${t#t_}" "$t"
+  stop_all
+done
+t_finish
