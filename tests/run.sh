@@ -100,8 +100,10 @@ run_integration build integration
 echo "== sanitizer (ASan + UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_unit build-san asan
-# the suites that run our binaries; the library self-test and install check need no rerun
+# the suites that run our binaries; the library self-test, MIB lint and install check
+# need no rerun
 run_integration build-san asan 'test_check_*.sh'
+run_integration build-san asan 'test_agentx.sh'
 unset ASAN_OPTIONS UBSAN_OPTIONS
 echo "== fuzz"
 run_fuzz
