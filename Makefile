@@ -4,7 +4,7 @@
 #   make check      install missing packages, build, run every test (ends "N passed, N failed")
 #   make demo       install missing packages, build, show the plugins against private daemons
 #   make bench      benchmarks side by side with their peers (bench/RESULTS.md)
-#   make install    PREFIX=/usr/local DESTDIR= : plugins, man pages
+#   make install    PREFIX=/usr/local DESTDIR= : plugins, agent, MIB, man pages
 #   make clean
 
 PREFIX     ?= /usr/local
@@ -136,10 +136,17 @@ bench:
 	$(MAKE) all $(BUILD)/tests/fake_w32time
 	bench/bench_chrony.sh && bench/bench_w32time.sh
 
+SBINDIR    := $(PREFIX)/sbin
+
 install: all
-	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MIBDIR)
 	install -m 0755 $(PLUGIN_BIN) $(DESTDIR)$(PLUGINDIR)/
 	install -m 0644 $(PLUGINS:%=plugins/%.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0755 $(AGENT_BIN) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 mibs/TIMESYNC-MONITOR-MIB.txt $(DESTDIR)$(MIBDIR)/
+	if [ -f snmp-subagent/timesync-agentx.8 ]; then \
+	  install -m 0644 snmp-subagent/timesync-agentx.8 $(DESTDIR)$(MANDIR)/man8/; fi
 
 clean:
 	rm -rf $(BUILD)/common $(BUILD)/plugins $(BUILD)/tests $(BUILD)/fuzz $(PLUGIN_BIN) $(LIB) build-san

@@ -26,11 +26,13 @@ t_make_install() {
     [ -x "$dest/usr/lib/nagios/plugins/$p" ] || _t_err "$p not installed" || return 1
     [ -f "$dest/usr/share/man/man1/$p.1" ] || _t_err "$p.1 not installed" || return 1
   done
+  [ -x "$dest/usr/sbin/timesync-agentx" ] || _t_err "the agent is not in sbin" || return 1
+  [ -f "$dest/usr/share/snmp/mibs/TIMESYNC-MONITOR-MIB.txt" ] || _t_err "MIB not installed"
 }
 
 t_version_lines() {
   local p
-  for p in $PLUGINS; do
+  for p in $PLUGINS timesync-agentx; do
     assert_eq "$("$BIN_DIR/$p" -V)" "$p v1.0.0 (timesync-monitor 1.0.0)" "$p -V" || return 1
   done
 }
