@@ -82,6 +82,15 @@ struct agent {
   time_t started;             /* for ntpEntStatusEntityUptime */
   pthread_t *threads;         /* the pollers, joined by agent_pollers_stop */
   size_t n_threads;
+  /* NTPv4-MIB ntpEntControl and notification state: main thread only */
+  unsigned long heartbeat_interval; /* ntpEntHeartbeatInterval, seconds */
+  unsigned notif_bits;        /* ntpEntNotifBits: bit n set = notification n enabled */
+  bool seen;                  /* prev_* hold a first observation */
+  long prev_mode, prev_stratum, prev_peer;
+  bool prev_leap;             /* a leap second was pending at the last look */
+  size_t prev_sources;
+  time_t last_heartbeat;
+  unsigned long notifications; /* ntpEntStatEntityNotifications */
 };
 
 /* Parses one "check NAME PLUGIN ARGS..." line into a new check; errors in err. */
@@ -102,6 +111,9 @@ void agent_ntpmib_init(struct agent *a);
 
 /* Main-thread housekeeping, every second: traps and log lines for state changes. */
 void agent_announce_changes(struct agent *a);
+/* The same for NTPv4-MIB's notifications (mode, stratum, system peer, associations,
+ * heartbeat), as ntpEntNotifBits enables them. */
+void agent_ntp_announce(struct agent *a);
 
 /* Saturating conversion of seconds to Integer32 microseconds. */
 long agent_usec(double seconds);

@@ -78,6 +78,7 @@ announce(unsigned int reg, void *ctx)
   (void)reg;
   (void)ctx;
   agent_announce_changes(&agent);
+  agent_ntp_announce(&agent);
 }
 
 /* Options like other net-snmp daemons. Returns -1 to exit with an error, 1 to exit 0. */
@@ -168,6 +169,7 @@ main(int argc, char **argv)
   if (rc)
     return rc < 0 ? 1 : 0;
   agent.interval = AGENT_DEFAULT_INTERVAL;
+  agent.heartbeat_interval = 60; /* RFC 5907 DEFVAL */
   agent.started = time(NULL);
   if (!vsphere_global_init())
     return 1;

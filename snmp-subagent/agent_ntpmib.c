@@ -18,6 +18,8 @@
 
 static struct agent *the_agent;
 
+static Netsnmp_Node_Handler control_handler;
+
 /* A copy of the last chronyd report under the lock; false when there is none. */
 static bool
 snapshot(struct tsync_report *out)
@@ -62,28 +64,34 @@ ms(netsnmp_request_info *r, double seconds, bool sign)
   str(r, text);
 }
 
-/* NtpDateTime: 128-bit NTP date (era, era offset, 64-bit fraction); empty if unknown. */
-static void
-ntp_date(netsnmp_request_info *r, double unix_time)
+/* NtpDateTime: 128-bit NTP date (era, era offset, 64-bit fraction) into d[16]; returns
+ * its length, 0 (zero-length: unknown) when unix_time is not set. */
+static size_t
+date_octets(double unix_time, unsigned char d[16])
 {
-  unsigned char d[16] = {0};
   double t = unix_time + NTP_EPOCH_OFFSET, frac = t - floor(t);
   unsigned long long secs = (unsigned long long)floor(t);
   uint32_t era = (uint32_t)(secs >> 32), off = (uint32_t)secs;
   uint64_t f = (uint64_t)(frac * 18446744073709551616.0);
   int i;
 
-  if (unix_time <= 0) {
-    str(r, "");
-    return;
-  }
+  if (unix_time <= 0)
+    return 0;
   for (i = 0; i < 4; i++) {
     d[i] = (unsigned char)(era >> (24 - 8 * i));
     d[4 + i] = (unsigned char)(off >> (24 - 8 * i));
   }
   for (i = 0; i < 8; i++)
     d[8 + i] = (unsigned char)(f >> (56 - 8 * i));
-  snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, d, sizeof(d));
+  return 16;
+}
+
+static void
+ntp_date(netsnmp_request_info *r, double unix_time)
+{
+  unsigned char d[16] = {0};
+
+  snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, d, date_octets(unix_time, d));
 }
 
 /* ntpEntStatusCurrentMode (RFC 5907 values). */
@@ -197,6 +205,7 @@ status_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_
                          : col == 13 ? rep->stats.ntp_hits - rep->stats.ntp_drops
                                      : rep->stats.ntp_drops));
     break;
+  case 16: num(r, ASN_COUNTER, (long)(uint32_t)the_agent->notifications); break;
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
   }
 }
@@ -319,6 +328,7 @@ agent_ntpmib_init(struct agent *a)
   static oid info_oid[] = {NTP_MIB_ROOT, 1, 1};
   static oid status_oid[] = {NTP_MIB_ROOT, 1, 2};
   static oid assoc_oid[] = {NTP_MIB_ROOT, 1, 3, 1};
+  static oid control_oid[] = {NTP_MIB_ROOT, 1, 4};
   netsnmp_handler_registration *reg;
   netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
   netsnmp_iterator_info *it = SNMP_MALLOC_TYPEDEF(netsnmp_iterator_info);
@@ -331,7 +341,11 @@ agent_ntpmib_init(struct agent *a)
   reg = netsnmp_create_handler_registration("ntpEntStatus", scalar_handler, status_oid,
                                             OID_LENGTH(status_oid), HANDLER_CAN_RONLY);
   if (reg)
-    netsnmp_register_scalar_group(reg, 1, 15);
+    netsnmp_register_scalar_group(reg, 1, 16);
+  reg = netsnmp_create_handler_registration("ntpEntControl", control_handler, control_oid,
+                                            OID_LENGTH(control_oid), HANDLER_CAN_RWRITE);
+  if (reg)
+    netsnmp_register_scalar_group(reg, 1, 2);
   reg = netsnmp_create_handler_registration("ntpAssociationTable", assoc_handler, assoc_oid,
                                             OID_LENGTH(assoc_oid), HANDLER_CAN_RONLY);
   if (!reg || !ti || !it)
@@ -343,4 +357,160 @@ agent_ntpmib_init(struct agent *a)
   it->get_next_data_point = assoc_next;
   it->table_reginfo = ti;
   netsnmp_register_table_iterator(reg, it);
+}
+
+/* ---- ntpEntControl (.1.4, read-write) and the notifications (.0.n) ----------------- */
+
+/* BITS in an OCTET STRING: bit 0 is the first octet's most significant bit, so each
+ * octet is our mask's byte reversed (the multiply-mask-modulo bit reversal). */
+static size_t
+bits_octets(unsigned bits, unsigned char out[2])
+{
+  out[0] = (unsigned char)(((bits & 0xffu) * 0x0202020202ULL & 0x010884422010ULL) % 1023);
+  out[1] = (unsigned char)((((bits >> 8) & 0xffu) * 0x0202020202ULL & 0x010884422010ULL) % 1023);
+  return 2;
+}
+
+static unsigned
+octets_bits(const unsigned char *in, size_t len)
+{
+  unsigned char rev[2] = {0, 0};
+  size_t i;
+
+  for (i = 0; i < len && i < 2; i++)
+    rev[i] = (unsigned char)((in[i] * 0x0202020202ULL & 0x010884422010ULL) % 1023);
+  return rev[0] | (unsigned)rev[1] << 8;
+}
+
+static int
+control_set(netsnmp_agent_request_info *info, netsnmp_request_info *r, unsigned col)
+{
+  static unsigned long old_interval; /* the UNDO copy; net-snmp sets are serialised */
+  static unsigned old_bits;
+  netsnmp_variable_list *v = r->requestvb;
+
+  switch (info->mode) {
+  case MODE_SET_RESERVE1:
+    if (col == 1 && v->type != ASN_UNSIGNED)
+      netsnmp_set_request_error(info, r, SNMP_ERR_WRONGTYPE);
+    else if (col == 2 && (v->type != ASN_OCTET_STR || v->val_len > 2))
+      netsnmp_set_request_error(info, r, v->type != ASN_OCTET_STR ? SNMP_ERR_WRONGTYPE
+                                                                   : SNMP_ERR_WRONGLENGTH);
+    break;
+  case MODE_SET_ACTION:
+    old_interval = the_agent->heartbeat_interval;
+    old_bits = the_agent->notif_bits;
+    if (col == 1)
+      the_agent->heartbeat_interval = *v->val.integer;
+    else
+      the_agent->notif_bits = octets_bits(v->val.string, v->val_len);
+    break;
+  case MODE_SET_UNDO:
+    the_agent->heartbeat_interval = old_interval;
+    the_agent->notif_bits = old_bits;
+    break;
+  default:
+    break;
+  }
+  return SNMP_ERR_NOERROR;
+}
+
+static int
+control_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+                netsnmp_agent_request_info *info, netsnmp_request_info *requests)
+{
+  netsnmp_request_info *r;
+
+  (void)h;
+  (void)reg;
+  for (r = requests; r; r = r->next) {
+    unsigned col = (unsigned)r->requestvb->name[NTP_MIB_ROOT_LEN + 2];
+    unsigned char b[2];
+
+    if (info->mode != MODE_GET) {
+      control_set(info, r, col);
+    } else if (col == 1) {
+      num(r, ASN_UNSIGNED, (long)the_agent->heartbeat_interval);
+    } else {
+      snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, b,
+                               bits_octets(the_agent->notif_bits, b));
+    }
+  }
+  return SNMP_ERR_NOERROR;
+}
+
+/* Sends notification n (.197.0.n) with ntpEntStatusDateTime, the given object and the
+ * message, when ntpEntNotifBits enables it. */
+static void
+notify(unsigned n, const oid *obj, size_t obj_len, u_char type, const void *val, size_t len,
+       const char *msg)
+{
+  static oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
+  oid notif[] = {NTP_MIB_ROOT, 0, n};
+  oid date_oid[] = {NTP_MIB_ROOT, 1, 2, 9, 0};
+  oid msg_oid[] = {NTP_MIB_ROOT, 1, 5, 1, 0};
+  netsnmp_variable_list *vars = NULL;
+  unsigned char d[16];
+  struct timespec now;
+
+  if (!(the_agent->notif_bits & (1u << n)))
+    return;
+  (void)clock_gettime(CLOCK_REALTIME, &now);
+  snmp_varlist_add_variable(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID,
+                            (u_char *)notif, sizeof(notif));
+  snmp_varlist_add_variable(&vars, date_oid, OID_LENGTH(date_oid), ASN_OCTET_STR, d,
+                            date_octets((double)now.tv_sec + now.tv_nsec / 1e9, d));
+  if (obj)
+    snmp_varlist_add_variable(&vars, obj, obj_len, type, val, len);
+  snmp_varlist_add_variable(&vars, msg_oid, OID_LENGTH(msg_oid), ASN_OCTET_STR, msg,
+                            strlen(msg));
+  send_v2trap(vars);
+  snmp_free_varbind(vars);
+  the_agent->notifications++;
+}
+
+void
+agent_ntp_announce(struct agent *a)
+{
+  static oid mode_oid[] = {NTP_MIB_ROOT, 1, 2, 1, 0};
+  static oid stratum_oid[] = {NTP_MIB_ROOT, 1, 2, 2, 0};
+  static oid peer_oid[] = {NTP_MIB_ROOT, 1, 2, 3, 0};
+  static oid hb_oid[] = {NTP_MIB_ROOT, 1, 4, 1, 0};
+  struct tsync_report rep;
+  bool ok = snapshot(&rep);
+  long mode = current_mode(ok, &rep), stratum = ok && rep.clock.stratum ? rep.clock.stratum : 16;
+  long peer = ok ? selected(&rep) : 0;
+  unsigned long hb = a->heartbeat_interval;
+  time_t now = time(NULL);
+  bool leap;
+
+  if (a->seen) {
+    if (mode != a->prev_mode)
+      notify(1, mode_oid, OID_LENGTH(mode_oid), ASN_INTEGER, &mode, sizeof(mode),
+             "mode changed");
+    if (stratum != a->prev_stratum)
+      notify(2, stratum_oid, OID_LENGTH(stratum_oid), ASN_UNSIGNED, &stratum, sizeof(stratum),
+             "stratum changed");
+    if (peer != a->prev_peer)
+      notify(3, peer_oid, OID_LENGTH(peer_oid), ASN_UNSIGNED, &peer, sizeof(peer),
+             "system peer changed");
+    if (rep.n_sources > a->prev_sources)
+      notify(4, NULL, 0, 0, NULL, 0, "association added");
+    if (rep.n_sources < a->prev_sources)
+      notify(5, NULL, 0, 0, NULL, 0, "association removed");
+  }
+  leap = ok && (rep.clock.leap == TSYNC_LEAP_INSERT || rep.clock.leap == TSYNC_LEAP_DELETE);
+  if (leap && !a->prev_leap)
+    notify(7, NULL, 0, 0, NULL, 0, "leap second announced");
+  a->prev_leap = leap;
+  if (hb && now - a->last_heartbeat >= (time_t)hb) {
+    notify(8, hb_oid, OID_LENGTH(hb_oid), ASN_UNSIGNED, &hb, sizeof(hb), "heartbeat");
+    a->last_heartbeat = now;
+  }
+  a->seen = true;
+  a->prev_mode = mode;
+  a->prev_stratum = stratum;
+  a->prev_peer = peer;
+  a->prev_sources = rep.n_sources;
+  free(rep.sources);
 }

@@ -27,6 +27,7 @@ snmpd_start() {
   cat >"$dir/snmpd.conf" <<EOC
 [snmpd]
 rocommunity public 127.0.0.1
+rwcommunity private 127.0.0.1
 agentaddress udp:127.0.0.1:$SNMP_PORT
 master agentx
 agentXSocket $dir/agentx.sock
@@ -221,6 +222,29 @@ t_chronyd_restart() {
   chr_client_as nobody cli "server 127.0.0.1 port $srv_PORT iburst minpoll -4 maxpoll -4" &&
     chr_wait_sync cli || return 1
   wait_get "$NTP.1.2.1.0" '^6$' && wait_get "$ROOT.1.1.1.5.1" '^0$'
+}
+
+# RFC 5907 notifications, as ntpEntNotifBits enables them: a mode change when chronyd
+# stops, and heartbeats at ntpEntHeartbeatInterval.
+t_ntpv4_notifications() {
+  nobody_pair && snmpd_start && trapd_start || return 1
+  agent_start "chronySocket $cli_SOCK"
+  wait_get "$NTP.1.2.1.0" '^6$' || return 1
+  # entNotifModeChange(1) and entNotifHeartbeat(8): octets 0x40 0x80
+  snmpset -v2c -c private -t 2 -r 0 "127.0.0.1:$SNMP_PORT" "$NTP.1.4.2.0" x "4080" \
+    "$NTP.1.4.1.0" u 1 >/dev/null || { _t_err "snmpset refused"; return 1; }
+  assert_eq "$(get "$NTP.1.4.1.0")" 1 "ntpEntHeartbeatInterval" || return 1
+  assert_match "$(get "$NTP.1.4.2.0")" '"?40 80' "ntpEntNotifBits" || return 1
+  chr_stop cli
+  wait_get "$NTP.1.2.1.0" '^1$' || return 1
+  local i
+  for i in $(seq 1 50); do
+    grep -q "$NTP\.0\.1" "$T_TMP/trapd/traps.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  assert_match "$(cat "$T_TMP/trapd/traps.log")" "$NTP\.0\.1[^0-9]" "ntpEntNotifModeChange" || return 1
+  assert_match "$(cat "$T_TMP/trapd/traps.log")" "$NTP\.0\.8[^0-9]" "ntpEntNotifHeartbeat" || return 1
+  assert_match "$(get "$NTP.1.2.16.0")" "^[1-9][0-9]*$" "ntpEntStatusEntityNotifications"
 }
 
 t_bad_config_line() {
