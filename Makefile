@@ -133,8 +133,8 @@ demo:
 
 bench:
 	tests/deps.sh bench
-	$(MAKE) all $(BUILD)/tests/fake_w32time
-	bench/bench_chrony.sh && bench/bench_w32time.sh
+	$(MAKE) all $(AGENT_BIN) $(BUILD)/tests/fake_w32time
+	bench/bench_chrony.sh && bench/bench_w32time.sh && bench/bench_agentx.sh
 
 SBINDIR    := $(PREFIX)/sbin
 

@@ -71,7 +71,8 @@ esxi_read_authfile(const char *path, struct esxi_cfg *cfg, struct tsync_err *err
   char buf[2048], *line, *next;
   struct stat st;
   ssize_t n;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO put in its place is refused below instead of waited on */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
   if (fd < 0)
     return tsync_err_errno(err, TSYNC_ERR_ARG, errno, "cannot read authfile %s", path);

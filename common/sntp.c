@@ -34,6 +34,7 @@ struct sample {
 struct target {
   int fd;
   bool done;
+  bool finished;              /* result final and handed to the done callback */
   uint32_t tx_keys;           /* datagrams sent: the next transmit timestamp id */
   struct timespec next_send;  /* monotonic */
   struct timespec give_up;    /* monotonic: reply_wait after the last request */
@@ -299,6 +300,20 @@ receive(struct run *r, size_t i)
 }
 
 static void
+finish_one(struct run *r, size_t i);
+
+/* Finalises every target that is done, so its result need not wait for the others. */
+static void
+finish_done(struct run *r, bool all)
+{
+  size_t i;
+
+  for (i = 0; i < r->n; i++)
+    if (!r->t[i].finished && (all || r->t[i].done))
+      finish_one(r, i);
+}
+
+static void
 finish(struct run *r, size_t i)
 {
   struct target *t = &r->t[i];
@@ -338,6 +353,15 @@ finish(struct run *r, size_t i)
     tsync_err_set(&res->err, TSYNC_ERR_TIMEOUT, "no NTP reply from %s to %u requests",
                   res->address, res->sent);
   }
+}
+
+static void
+finish_one(struct run *r, size_t i)
+{
+  r->t[i].finished = true;
+  finish(r, i);
+  if (r->o->done)
+    r->o->done(r->o->done_ctx, i, &r->res[i]);
 }
 
 /* Sends what is due and retires targets whose time is up; returns the milliseconds
@@ -383,11 +407,12 @@ loop(struct run *r, struct pollfd *pfd, size_t *map)
       pfd[m].revents = 0;
       map[m++] = i;
     }
-    if (poll(pfd, (nfds_t)m, ms) <= 0)
-      continue; /* timeout or EINTR: step() decides */
-    for (i = 0; i < m; i++)
-      if (pfd[i].revents)
-        receive(r, map[i]);
+    if (poll(pfd, (nfds_t)m, ms) > 0) {
+      for (i = 0; i < m; i++)
+        if (pfd[i].revents)
+          receive(r, map[i]);
+    }
+    finish_done(r, false);
   }
 }
 
@@ -440,11 +465,8 @@ sntp_query(const struct sntp_request *req, struct sntp_result *res, size_t n,
   else
     st = setup(&r, req, err);
   if (st == TSYNC_OK) {
-    size_t i;
-
     loop(&r, pfd, map);
-    for (i = 0; i < n; i++)
-      finish(&r, i);
+    finish_done(&r, true);
   }
   free(r.t);
   free(pfd);

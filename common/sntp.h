@@ -29,12 +29,18 @@ struct sntp_request {
   int family;       /* AF_UNSPEC, AF_INET or AF_INET6 */
 };
 
+struct sntp_result;
+
 struct sntp_opts {
   unsigned samples;  /* 1..SNTP_MAX_SAMPLES */
   double spacing;    /* seconds */
   double reply_wait; /* seconds */
   tsync_trace_fn trace;
   void *trace_ctx;
+  /* optional: called once per target as soon as its result is final, so a slow target
+   * delays only its own result (called on the querying thread) */
+  void (*done)(void *ctx, size_t index, const struct sntp_result *res);
+  void *done_ctx;
 };
 
 struct sntp_result {

@@ -115,6 +115,17 @@ publish(struct agent_check *c, const struct tsync_report *rep, const struct eval
   pthread_mutex_unlock(&c->lock);
 }
 
+static void
+publish_failure(struct agent_check *c, const char *msg)
+{
+  struct tsync_report rep;
+  struct eval_result ev;
+
+  memset(&rep, 0, sizeof(rep));
+  eval_failure(TSYNC_ERR_NOMEM, msg, &ev);
+  publish(c, &rep, &ev);
+}
+
 /* Waits until the next poll is due; false when the agent is stopping. */
 static bool
 wait_next(struct agent *a, struct timespec started)
@@ -194,40 +205,53 @@ esxi_loop(void *arg)
   return NULL;
 }
 
-/* All NTP targets in one exchange per sample count: 1,000 targets take about as long
- * as one. */
+struct batch {
+  struct agent_check **list;
+  const struct sntp_request *req;
+};
+
+/* One target's result is final: evaluate and publish it now, whatever the others do. */
 static void
-poll_ntp_batch(struct agent *a, struct agent_check **list, size_t n)
+ntp_done(void *ctx, size_t i, const struct sntp_result *res)
+{
+  struct batch *b = ctx;
+  struct tsync_report rep;
+  struct eval_result ev;
+
+  w32time_evaluate(&b->list[i]->cfg.w32time, &b->req[i], res, tsync_deadline_in(2), &rep,
+                   &ev);
+  publish(b->list[i], &rep, &ev);
+  tsync_report_free(&rep);
+}
+
+/* All NTP targets in one exchange per sample count: 1,000 targets take about as long
+ * as one, and each row is published as soon as its own target is done. */
+static void
+poll_ntp_batch(struct agent_check **list, size_t n)
 {
   struct sntp_request *req = calloc(n, sizeof(*req));
   struct sntp_result *res = calloc(n, sizeof(*res));
+  struct batch b = {list, req};
   double longest = 0;
   struct sntp_opts o;
   struct tsync_err err;
   size_t i;
 
-  (void)a;
-  if (!req || !res)
-    goto out;
-  for (i = 0; i < n; i++) {
-    struct w32time_cfg *cfg = &list[i]->cfg.w32time;
+  if (req && res) {
+    for (i = 0; i < n; i++) {
+      struct w32time_cfg *cfg = &list[i]->cfg.w32time;
 
-    req[i] = (struct sntp_request){cfg->common.host, cfg->common.port, cfg->common.family};
-    longest = cfg->common.timeout > longest ? cfg->common.timeout : longest;
+      req[i] = (struct sntp_request){cfg->common.host, cfg->common.port, cfg->common.family};
+      longest = cfg->common.timeout > longest ? cfg->common.timeout : longest;
+    }
+    sntp_opts_default(&o);
+    o.samples = list[0]->cfg.w32time.samples;
+    o.done = ntp_done;
+    o.done_ctx = &b;
+    if (sntp_query(req, res, n, &o, tsync_deadline_in(longest), &err) != TSYNC_OK)
+      for (i = 0; i < n; i++)
+        publish_failure(list[i], err.msg);
   }
-  sntp_opts_default(&o);
-  o.samples = list[0]->cfg.w32time.samples;
-  if (sntp_query(req, res, n, &o, tsync_deadline_in(longest), &err) != TSYNC_OK)
-    goto out;
-  for (i = 0; i < n; i++) {
-    struct tsync_report rep;
-    struct eval_result ev;
-
-    w32time_evaluate(&list[i]->cfg.w32time, &req[i], &res[i], tsync_deadline_in(2), &rep, &ev);
-    publish(list[i], &rep, &ev);
-    tsync_report_free(&rep);
-  }
-out:
   free(req);
   free(res);
 }
@@ -259,7 +283,7 @@ ntp_batch_loop(void *arg)
         if (a->checks[k]->kind == AGENT_W32TIME &&
             a->checks[k]->cfg.w32time.samples == c->cfg.w32time.samples)
           list[n++] = a->checks[k];
-      poll_ntp_batch(a, list, n);
+      poll_ntp_batch(list, n);
     }
     if (!wait_next(a, t0))
       break;

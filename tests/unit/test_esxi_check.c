@@ -1,8 +1,8 @@
 /* test_esxi_check.c -- check_esxi_time's options (esxi_parse), its authfile
  * (esxi_read_authfile: mode 0600 only, username=/password= lines) and esxi_forget.
  * Authfiles are mkstemp files in /tmp, removed by each test's teardown. */
-#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -221,6 +223,49 @@ test_authfile_not_regular(void **state)
   assert_non_null(mkdtemp(f->dir)); /* mode 0700: only "regular file" refuses it */
   assert_int_equal(esxi_read_authfile(f->dir, &f->cfg, &f->err), TSYNC_ERR_ARG);
   expect_contains(f->err.msg, f->dir);
+  /* refused for what it is, not for a missing password= line */
+  assert_null(strstr(f->err.msg, "password="));
+}
+
+/* esxi_read_authfile in a child, as its exit status; -1 when it was still blocked after
+ * 5 s (then killed). */
+static int
+read_in_child(const char *path)
+{
+  const struct timespec tick = {0, 10 * 1000 * 1000};
+  pid_t pid = fork();
+  int status, i;
+
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    struct esxi_cfg cfg;
+    struct tsync_err err;
+
+    memset(&cfg, 0, sizeof(cfg));
+    _exit((int)esxi_read_authfile(path, &cfg, &err));
+  }
+  for (i = 0; i < 500; i++) {
+    if (waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    (void)nanosleep(&tick, NULL);
+  }
+  (void)kill(pid, SIGKILL);
+  (void)waitpid(pid, &status, 0);
+  return -1;
+}
+
+/* A FIFO with no writer: refused at once, not waited on. */
+static void
+test_authfile_fifo(void **state)
+{
+  struct fx *f = *state;
+
+  assert_true(snprintf(f->dir, sizeof(f->dir), "/tmp/test_esxi_check_d_XXXXXX") <
+              (int)sizeof(f->dir));
+  assert_non_null(mkdtemp(f->dir));
+  assert_true(snprintf(f->path, sizeof(f->path), "%s/fifo", f->dir) < (int)sizeof(f->path));
+  assert_int_equal(mkfifo(f->path, 0600), 0);
+  assert_int_equal(read_in_child(f->path), TSYNC_ERR_ARG);
 }
 
 static void
@@ -336,36 +381,20 @@ test_parse_max_sync_age(void **state)
   parse_bad(f, 7, argv, "--max-sync-age: '1h' is not a number");
 }
 
+/* Every option given; slot 8 takes the authfile's path. */
+#define FULL_ARGV                                                                             \
+  {                                                                                           \
+    "check_esxi_time", "-H", "vc.example.com", "-p", "8443", "-u", "admin", "--authfile",     \
+        NULL, "--esxi", "esx01.example.com", "--api=soap", "--cacert", "/etc/ssl/vc.pem",     \
+        "--session-file", "/var/tmp/vc.session", "-t", "20", "-w", "0.5", "-c", "2",          \
+        "--expect-ntp-server", "a,b", "--max-sync-age", "600"                                 \
+  }
+
 static void
 test_parse_full(void **state)
 {
   struct fx *f = *state;
-  char *argv[] = {"check_esxi_time",
-                  "-H",
-                  "vc.example.com",
-                  "-p",
-                  "8443",
-                  "-u",
-                  "admin",
-                  "--authfile",
-                  NULL,
-                  "--esxi",
-                  "esx01.example.com",
-                  "--api=soap",
-                  "--cacert",
-                  "/etc/ssl/vc.pem",
-                  "--session-file",
-                  "/var/tmp/vc.session",
-                  "-t",
-                  "20",
-                  "-w",
-                  "0.5",
-                  "-c",
-                  "2",
-                  "--expect-ntp-server",
-                  "a,b",
-                  "--max-sync-age",
-                  "600"};
+  char *argv[] = FULL_ARGV;
   const struct esxi_cfg *c = &f->cfg;
 
   argv[8] = (char *)authfile(f, AUTH_OK, 0600);
@@ -463,6 +492,7 @@ main(void)
       T(test_authfile_username_preset),
       T(test_authfile_missing),
       T(test_authfile_not_regular),
+      T(test_authfile_fifo),
       T(test_forget),
       T(test_parse_needs_authfile),
       T(test_parse_esxi_and_all_hosts),

@@ -4,10 +4,10 @@
  * in tests/fuzz/corpus/fuzz_vsphere_soap/; each goes through an exact-size heap copy with
  * no NUL so the sanitizer build sees any read past len. */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -337,17 +337,32 @@ test_content_no_api_version(void **state)
 
 #define XXE_MARK "XXE-MARKER-7f3a"
 
-/* A temp file holding the marker; its path in path. */
-static void
-marker_file(char *path, size_t len)
+/* Setup: a temp file holding the marker; its path (malloc'd) in *state. */
+static int
+marker_file(void **state)
 {
+  static const char tmpl[] = "/tmp/test_vsphere_soap_XXXXXX";
+  char *path = malloc(sizeof(tmpl));
+  ssize_t n;
   int fd;
 
-  assert_true(snprintf(path, len, "/tmp/test_vsphere_soap_XXXXXX") < (int)len);
-  fd = mkstemp(path);
-  assert_true(fd >= 0);
-  assert_int_equal(write(fd, XXE_MARK, strlen(XXE_MARK)), (ssize_t)strlen(XXE_MARK));
-  assert_int_equal(close(fd), 0);
+  if (!path)
+    return -1;
+  memcpy(path, tmpl, sizeof(tmpl));
+  *state = path;
+  if ((fd = mkstemp(path)) < 0)
+    return -1;
+  n = write(fd, XXE_MARK, strlen(XXE_MARK));
+  return close(fd) == 0 && n == (ssize_t)strlen(XXE_MARK) ? 0 : -1;
+}
+
+/* Teardown: the marker file goes, whether the test passed or not. */
+static int
+marker_gone(void **state)
+{
+  (void)unlink(*state);
+  free(*state);
+  return 0;
 }
 
 static void
@@ -361,12 +376,11 @@ no_marker(const struct vs_content *sc)
 static void
 test_xxe_file_not_expanded(void **state)
 {
-  char path[64], xml[1024];
+  const char *path = *state;
+  char xml[1024];
   struct vs_content sc;
   struct tsync_err err = {""};
 
-  (void)state;
-  marker_file(path, sizeof(path));
   /* the entity in a field the parser needs: left empty, so the content is refused */
   assert_true(
       snprintf(xml, sizeof(xml),
@@ -387,26 +401,62 @@ test_xxe_file_not_expanded(void **state)
   assert_string_equal(sc.api_version, "8.0.3.0");
   assert_string_equal(sc.root_folder, "");
   no_marker(&sc);
-  assert_int_equal(unlink(path), 0);
 }
 
-/* A listening socket on 127.0.0.1 (non-blocking); its port in *port. */
-static int
-listener(unsigned *port)
+/* A local HTTP server that counts the requests it gets and answers 404 at once. */
+struct spy {
+  int fd;
+  unsigned hits;
+  pthread_t thread;
+};
+
+static void *
+spy_run(void *arg)
+{
+  static const char reply[] = "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+  struct spy *s = arg;
+  struct pollfd p = {s->fd, POLLIN, 0};
+  int c;
+
+  /* shutdown() of the listening socket ends the wait */
+  while (poll(&p, 1, 10000) > 0 && (c = accept(s->fd, NULL, NULL)) >= 0) {
+    ssize_t n = write(c, reply, sizeof(reply) - 1);
+
+    (void)n;
+    s->hits++;
+    close(c);
+  }
+  return NULL;
+}
+
+/* Starts the spy on 127.0.0.1; its port in *port. */
+static void
+spy_start(struct spy *s, unsigned *port)
 {
   struct sockaddr_in sa;
   socklen_t sl = sizeof(sa);
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
-  assert_true(fd >= 0);
+  s->hits = 0;
+  s->fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(s->fd >= 0);
   memset(&sa, 0, sizeof(sa));
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-  assert_int_equal(listen(fd, 8), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+  assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  assert_int_equal(listen(s->fd, 8), 0);
+  assert_int_equal(getsockname(s->fd, (struct sockaddr *)&sa, &sl), 0);
   *port = ntohs(sa.sin_port);
-  return fd;
+  assert_int_equal(pthread_create(&s->thread, NULL, spy_run, s), 0);
+}
+
+/* Stops the spy; returns the requests it got. */
+static unsigned
+spy_stop(struct spy *s)
+{
+  assert_int_equal(shutdown(s->fd, SHUT_RDWR), 0);
+  assert_int_equal(pthread_join(s->thread, NULL), 0);
+  assert_int_equal(close(s->fd), 0);
+  return s->hits;
 }
 
 /* External entities, an external DTD and a parameter entity on the network: nothing is
@@ -422,10 +472,11 @@ test_xxe_network_not_fetched(void **state)
   char head[160], xml[1024];
   struct vs_content sc;
   struct tsync_err err;
+  struct spy spy;
   unsigned port, i;
-  int fd = listener(&port);
 
   (void)state;
+  spy_start(&spy, &port);
   for (i = 0; i < TSYNC_ARRAY_LEN(forms); i++) {
     assert_true(snprintf(head, sizeof(head), forms[i], port) < (int)sizeof(head));
     assert_true(snprintf(xml, sizeof(xml), "%s" XXE_ENVELOPE("HostAgent", "8.0.3.0"), head) <
@@ -434,9 +485,7 @@ test_xxe_network_not_fetched(void **state)
     (void)content(xml, &sc, &err);
     assert_string_equal(sc.root_folder, "");
   }
-  assert_int_equal(accept(fd, NULL, NULL), -1);
-  assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-  assert_int_equal(close(fd), 0);
+  assert_int_equal(spy_stop(&spy), 0);
 }
 
 #define BOMB_ENVELOPE                                                                         \
@@ -564,6 +613,22 @@ test_datetime_never_synced(void **state)
   assert_true(h.have_fallback && h.in_fallback);
   assert_false(h.have_last_sync);
   assert_string_equal(h.remote_ntp_server, "");
+}
+
+/* Only enabled set (the rest unset, so left out): the fields exist but are unknown. */
+static void
+test_datetime_only_enabled(void **state)
+{
+  static const char xml[] =
+      DTI_HEAD "<ntpConfig><server>a</server></ntpConfig><enabled>true</enabled>" DTI_TAIL;
+  struct tsync_host h;
+  struct tsync_err err = {""};
+
+  (void)state;
+  memset(&h, 0, sizeof(h));
+  assert_int_equal(props(xml, 1e9, &h, &err), TSYNC_OK);
+  assert_true(h.have_health);
+  assert_false(h.have_service_sync || h.have_fallback || h.have_last_sync);
 }
 
 /* A lastSyncTime that is not a date: not taken, the rest still is. */
@@ -770,13 +835,14 @@ main(void)
       cmocka_unit_test(test_content_malformed),
       cmocka_unit_test(test_content_not_a_response),
       cmocka_unit_test(test_content_no_api_version),
-      cmocka_unit_test(test_xxe_file_not_expanded),
+      cmocka_unit_test_setup_teardown(test_xxe_file_not_expanded, marker_file, marker_gone),
       cmocka_unit_test(test_xxe_network_not_fetched),
       cmocka_unit_test(test_entity_bomb),
       cmocka_unit_test(test_datetime_8x),
       cmocka_unit_test(test_datetime_age_is_relative_to_now),
       cmocka_unit_test(test_datetime_67),
       cmocka_unit_test(test_datetime_never_synced),
+      cmocka_unit_test(test_datetime_only_enabled),
       cmocka_unit_test(test_datetime_bad_sync_time),
       cmocka_unit_test(test_datetime_server_clamp),
       cmocka_unit_test(test_datetime_long_server_name),
