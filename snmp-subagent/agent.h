@@ -78,6 +78,7 @@ struct agent {
   pthread_mutex_t ntp_lock;
   struct tsync_report ntp;    /* last completed sync probe; ntp_valid says if any */
   bool ntp_valid;
+  char ntp_error[TSYNC_ERR_SIZE]; /* why the last chronyd poll failed */
   struct timespec ntp_when;
   time_t started;             /* for ntpEntStatusEntityUptime */
   pthread_t *threads;         /* the pollers, joined by agent_pollers_stop */

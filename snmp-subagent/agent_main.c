@@ -134,8 +134,8 @@ setup_snmp(void)
   netsnmp_enable_subagent();
   /* reconnect within seconds when snmpd restarts */
   netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 5);
-  /* an unprivileged subagent keeps no state on disk */
-  netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+  /* an unprivileged subagent keeps no state on disk (DONT_PERSIST_STATE would also
+   * stop the search for timesync-agentx.conf) */
   netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
   netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
   init_agent(AGENT_NAME);

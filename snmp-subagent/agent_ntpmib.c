@@ -484,6 +484,15 @@ agent_ntp_announce(struct agent *a)
   time_t now = time(NULL);
   bool leap;
 
+  if (!a->seen || mode != a->prev_mode) {
+    char why[TSYNC_ERR_SIZE];
+
+    pthread_mutex_lock(&a->ntp_lock);
+    tsync_copy(why, sizeof(why), a->ntp_error);
+    pthread_mutex_unlock(&a->ntp_lock);
+    /* one log line per change of the local chronyd's mode, with the reason */
+    snmp_log(LOG_NOTICE, "chronyd: mode %ld%s%s\n", mode, why[0] ? ": " : "", why);
+  }
   if (a->seen) {
     if (mode != a->prev_mode)
       notify(1, mode_oid, OID_LENGTH(mode_oid), ASN_INTEGER, &mode, sizeof(mode),

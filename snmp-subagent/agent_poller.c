@@ -319,6 +319,7 @@ poll_local_chrony(struct agent *a)
   tsync_report_free(&a->ntp);
   a->ntp = rep;
   a->ntp_valid = st == TSYNC_OK;
+  tsync_copy(a->ntp_error, sizeof(a->ntp_error), st == TSYNC_OK ? "" : err.msg);
   a->ntp_when = tsync_now();
   pthread_mutex_unlock(&a->ntp_lock);
   if (st != TSYNC_OK)

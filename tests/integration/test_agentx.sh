@@ -19,8 +19,13 @@ NTP=.1.3.6.1.2.1.197
 SNMPD_PID= TRAPD_PID= AGENT_PID= FAKE_PIDS=() SNMP_PORT= TRAP_PORT=
 MIBS= && export MIBS # the tools print numbers; no MIB files needed
 
+SNMPD_DIR=
 snmpd_start() {
-  local dir=$T_TMP/snmpd i
+  local dir i
+  # a fresh directory (and AgentX socket) per snmpd: an agent of an earlier test can
+  # never register with this one
+  SNMPD_DIR=${SNMPD_DIR:-$(mktemp -d "$T_TMP/snmpd.XXXXXX")}
+  dir=$SNMPD_DIR
   mkdir -p "$dir/persist" && chmod 0755 "$dir"
   SNMP_PORT=${SNMP_PORT:-$(free_port)}
   TRAP_PORT=${TRAP_PORT:-$(free_port)}
@@ -62,7 +67,7 @@ agent_start() {
   : >"$T_TMP/agent.log" && chmod 0666 "$T_TMP/agent.log" # nobody writes it
   : >"$T_TMP/agent.err" && chmod 0666 "$T_TMP/agent.err"
   setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
-    "$AGENT" -f -x "$T_TMP/snmpd/agentx.sock" -c "$conf" -Lf "$T_TMP/agent.log" \
+    "$AGENT" -f -x "$SNMPD_DIR/agentx.sock" -c "$conf" -Lf "$T_TMP/agent.log" \
     </dev/null 2>"$T_TMP/agent.err" &
   AGENT_PID=$!
 }
@@ -88,7 +93,7 @@ stop_all() {
   local p
   stop_pid "$AGENT_PID"; stop_pid "$SNMPD_PID"; stop_pid "$TRAPD_PID"
   for p in "${FAKE_PIDS[@]}"; do stop_pid "$p"; done
-  AGENT_PID= SNMPD_PID= TRAPD_PID= FAKE_PIDS=() SNMP_PORT= TRAP_PORT=
+  AGENT_PID= SNMPD_PID= TRAPD_PID= FAKE_PIDS=() SNMP_PORT= TRAP_PORT= SNMPD_DIR=
   rm -f "$T_TMP/agent.log"
 }
 
@@ -142,7 +147,7 @@ t_ntpv4_mib_equals_chronyc() {
   assert_float_near "$off" "$(awk -v v="$(chr_field "$tr" 5)" 'BEGIN { print v * 1000 }')" 0.012 \
     "ntpEntStatusActiveOffset (ms) = System time" || return 1
   # root dispersion grows by microseconds a second: the agent's reading is up to 1 s old
-  assert_float_near "$disp" "$(awk -v v="$(chr_field "$tr" 12)" 'BEGIN { print v * 1000 }')" 0.012 \
+  assert_float_near "$disp" "$(awk -v v="$(chr_field "$tr" 12)" 'BEGIN { print v * 1000 }')" 0.03 \
     "ntpEntStatusDispersion (ms) = root dispersion" || return 1
   assert_eq "$(get "$NTP.1.3.1.1.2.1")" "\"$(chr_field "$so" 3)\"" "ntpAssocName" || return 1
   assert_eq "$(get "$NTP.1.3.1.1.7.1")" "$(chr_field "$so" 4)" "ntpAssocStratum" || return 1
@@ -207,7 +212,7 @@ t_snmpd_restart() {
   agent_start "check w1 check_w32time -H 127.0.0.1 -p $FPORT"
   wait_get "$ROOT.1.1.1.2.1" '"w1"' || return 1
   stop_pid "$SNMPD_PID"
-  rm -f "$T_TMP/snmpd/agentx.sock"
+  rm -f "$SNMPD_DIR/agentx.sock"
   snmpd_start || return 1
   # the agent pings every 5 s and registers again
   wait_get "$ROOT.1.1.1.2.1" '"w1"' 20
@@ -235,6 +240,7 @@ t_ntpv4_notifications() {
     "$NTP.1.4.1.0" u 1 >/dev/null || { _t_err "snmpset refused"; return 1; }
   assert_eq "$(get "$NTP.1.4.1.0")" 1 "ntpEntHeartbeatInterval" || return 1
   assert_match "$(get "$NTP.1.4.2.0")" '"?40 80' "ntpEntNotifBits" || return 1
+  sleep 1.5 # the once-a-second check must have seen mode 6 before it changes
   chr_stop cli
   wait_get "$NTP.1.2.1.0" '^1$' || return 1
   local i
@@ -242,7 +248,8 @@ t_ntpv4_notifications() {
     grep -q "$NTP\.0\.1" "$T_TMP/trapd/traps.log" 2>/dev/null && break
     sleep 0.1
   done
-  assert_match "$(cat "$T_TMP/trapd/traps.log")" "$NTP\.0\.1[^0-9]" "ntpEntNotifModeChange" || return 1
+  assert_match "$(cat "$T_TMP/trapd/traps.log")" "$NTP\.0\.1[^0-9]" "ntpEntNotifModeChange" ||
+    { echo "  # agent log: $(tr '\n' '|' <"$T_TMP/agent.log")"; return 1; }
   assert_match "$(cat "$T_TMP/trapd/traps.log")" "$NTP\.0\.8[^0-9]" "ntpEntNotifHeartbeat" || return 1
   assert_match "$(get "$NTP.1.2.16.0")" "^[1-9][0-9]*$" "ntpEntStatusEntityNotifications"
 }
