@@ -108,6 +108,8 @@ void agent_result_free(struct agent_result *r);
 
 /* Registers the MIB handlers (main thread, after init_agent). */
 void agent_tsyncmib_init(struct agent *a);
+/* Fills tsyncCheckTable's rows once the configuration has been read. */
+void agent_tsyncmib_rows(struct agent *a);
 void agent_ntpmib_init(struct agent *a);
 
 /* Main-thread housekeeping, every second: traps and log lines for state changes. */

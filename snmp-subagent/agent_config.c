@@ -103,6 +103,9 @@ agent_check_parse(struct agent *a, const char *line, struct tsync_err *err)
   st = split(line, words, AGENT_MAX_ARGS + 1, &n, err);
   if (st == TSYNC_OK && n < 2)
     st = tsync_err_set(err, TSYNC_ERR_ARG, "usage: check NAME PLUGIN [OPTIONS...]");
+  for (size_t i = 0; st == TSYNC_OK && n >= 1 && i < a->n_checks; i++)
+    if (strcmp(a->checks[i]->name, words[0]) == 0)
+      st = tsync_err_set(err, TSYNC_ERR_ARG, "a check named '%s' exists already", words[0]);
   if (st == TSYNC_OK && a->n_checks >= AGENT_MAX_CHECKS)
     st = tsync_err_set(err, TSYNC_ERR_ARG, "more than %d checks", AGENT_MAX_CHECKS);
   if (st == TSYNC_OK) {

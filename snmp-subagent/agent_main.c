@@ -6,6 +6,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include <getopt.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,20 @@ on_signal(int sig)
 {
   (void)sig;
   keep_running = 0;
+}
+
+/* One socket per NTP target is open during a poll: lift the soft descriptor limit to
+ * the hard one, so a thousand targets do not run into the usual 1024. */
+static void
+raise_fd_limit(void)
+{
+  struct rlimit rl;
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+      snmp_log(LOG_WARNING, "%s: cannot raise the open-file limit\n", AGENT_NAME);
+  }
 }
 
 static void
@@ -144,7 +159,8 @@ setup_snmp(void)
   register_app_config_handler("chronySocket", on_socket, NULL, "PATH");
   agent_tsyncmib_init(&agent);
   agent_ntpmib_init(&agent);
-  init_snmp(AGENT_NAME);
+  init_snmp(AGENT_NAME); /* reads the configuration: the check lines */
+  agent_tsyncmib_rows(&agent);
 }
 
 static bool
@@ -180,6 +196,9 @@ main(int argc, char **argv)
     snmp_log(LOG_ERR, "%s: cannot write %s\n", AGENT_NAME, pidfile);
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
+  /* no reload: a SIGHUP from a log rotation must not kill the agent */
+  signal(SIGHUP, SIG_IGN);
+  raise_fd_limit();
   if (agent_pollers_start(&agent, &err) != TSYNC_OK) {
     snmp_log(LOG_ERR, "%s: %s\n", AGENT_NAME, err.msg);
     return 1;

@@ -15,32 +15,36 @@ static struct agent *the_agent; /* set once before registration; read-only after
 
 /* ---- tsyncCheckTable --------------------------------------------------------------- */
 
-static netsnmp_variable_list *
-check_row(void **loop, void **data, netsnmp_variable_list *idx, size_t pos)
+/* The check rows never change after the configuration is read: a sorted container finds
+ * the row of any request directly, where an iterator would rescan every row per value
+ * and make a walk quadratic. */
+struct check_row {
+  netsnmp_index index; /* first: the container sorts on it */
+  oid idx;
+  struct agent_check *c;
+};
+
+static netsnmp_container *check_rows;
+
+void
+agent_tsyncmib_rows(struct agent *a)
 {
-  if (pos >= the_agent->n_checks)
-    return NULL;
-  *loop = (void *)(uintptr_t)(pos + 1);
-  *data = the_agent->checks[pos];
-  snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)the_agent->checks[pos]->index);
-  return idx;
+  size_t i;
+
+  for (i = 0; check_rows && i < a->n_checks; i++) {
+    struct check_row *row = SNMP_MALLOC_TYPEDEF(struct check_row);
+
+    if (!row)
+      break;
+    row->idx = a->checks[i]->index;
+    row->index.oids = &row->idx;
+    row->index.len = 1;
+    row->c = a->checks[i];
+    if (CONTAINER_INSERT(check_rows, row) != 0)
+      free(row);
+  }
 }
 
-static netsnmp_variable_list *
-check_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *info)
-{
-  (void)info;
-  return check_row(loop, data, idx, 0);
-}
-
-static netsnmp_variable_list *
-check_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *info)
-{
-  (void)info;
-  return check_row(loop, data, idx, (size_t)(uintptr_t)*loop);
-}
-
-/* A DisplayString: at most 255 octets (SNMPv2-TC). */
 static void
 set_string(netsnmp_request_info *r, const char *s)
 {
@@ -105,7 +109,8 @@ check_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
   if (info->mode != MODE_GET)
     return SNMP_ERR_NOERROR;
   for (r = requests; r; r = r->next) {
-    struct agent_check *c = netsnmp_extract_iterator_context(r);
+    struct check_row *row = netsnmp_container_table_row_extract(r);
+    struct agent_check *c = row ? row->c : NULL;
     netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
     struct agent_result res;
 
@@ -245,6 +250,26 @@ register_table(const char *name, oid *root, size_t len, Netsnmp_Node_Handler *ha
     snmp_log(LOG_ERR, "%s: cannot register %s\n", AGENT_NAME, name);
 }
 
+static void
+register_checks(oid *root, size_t len)
+{
+  netsnmp_handler_registration *reg = netsnmp_create_handler_registration(
+      "tsyncCheckTable", check_handler, root, len, HANDLER_CAN_RONLY);
+  netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+
+  check_rows = netsnmp_container_find("tsyncCheckTable:table_container");
+  if (!reg || !ti || !check_rows) {
+    snmp_log(LOG_ERR, "%s: cannot register tsyncCheckTable\n", AGENT_NAME);
+    return;
+  }
+  netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
+  ti->min_column = TSYNC_COL_CHECK_NAME;
+  ti->max_column = TSYNC_COL_CHECK_AGE;
+  if (netsnmp_container_table_register(reg, ti, check_rows, TABLE_CONTAINER_KEY_NETSNMP_INDEX) !=
+      MIB_REGISTERED_OK)
+    snmp_log(LOG_ERR, "%s: cannot register tsyncCheckTable\n", AGENT_NAME);
+}
+
 void
 agent_tsyncmib_init(struct agent *a)
 {
@@ -253,8 +278,7 @@ agent_tsyncmib_init(struct agent *a)
   static oid sources[] = {TSYNC_MIB_ROOT, TSYNC_OBJECTS, TSYNC_SOURCE_TABLE};
 
   the_agent = a;
-  register_table("tsyncCheckTable", checks, OID_LENGTH(checks), check_handler, check_first,
-                 check_next, TSYNC_COL_CHECK_NAME, TSYNC_COL_CHECK_AGE, 1);
+  register_checks(checks, OID_LENGTH(checks));
   register_table("tsyncSourceTable", sources, OID_LENGTH(sources), source_handler,
                  source_first, source_next, TSYNC_COL_SOURCE_NAME,
                  TSYNC_COL_SOURCE_OFFSET_TEXT, 2);
