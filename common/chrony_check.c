@@ -87,7 +87,7 @@ parse_one(struct chrony_check_cfg *cfg, struct pending *pend, int opt, const cha
     s->reach_lost = (unsigned)n;
     return TSYNC_OK;
   case OPT_EXPECT_CLIENT:
-    return cli_parse_hosts(cfg->clients.expect, TSYNC_MAX_EXPECT, &cfg->clients.n_expect,
+    return cli_parse_hosts(&cfg->clients.expect, TSYNC_MAX_EXPECT, &cfg->clients.n_expect,
                            "--expect-client", arg, err);
   case OPT_MODE:
     if (strcmp(arg, "sync") == 0)
@@ -120,6 +120,12 @@ finish(struct chrony_check_cfg *cfg, const struct pending *pend, struct tsync_er
   if (pend->crit && parse_range(c, "-c", pend->crit, err) != TSYNC_OK)
     return TSYNC_ERR_ARG;
   return TSYNC_OK;
+}
+
+void
+chrony_check_free(struct chrony_check_cfg *cfg)
+{
+  cli_free_hosts(&cfg->clients.expect, &cfg->clients.n_expect);
 }
 
 enum tsync_status

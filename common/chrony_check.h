@@ -29,6 +29,9 @@ struct chrony_check_cfg {
 enum tsync_status chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg,
                                      struct tsync_err *err) TSYNC_WUR;
 
+/* Frees what parsing allocated (also after a failed parse). */
+void chrony_check_free(struct chrony_check_cfg *cfg);
+
 /* One whole check within cfg->common.timeout: connect, probe, evaluate. Never fails:
  * a failure becomes the result (state and message). Resolves --expect-client names into
  * cfg. report must be released with tsync_report_free. client_name names the bound

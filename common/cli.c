@@ -1,6 +1,7 @@
 /* cli.c -- common option handling. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -68,22 +69,34 @@ cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_er
   }
 }
 
+void
+cli_free_hosts(struct tsync_expect **list, unsigned *n)
+{
+  free(*list);
+  *list = NULL;
+  *n = 0;
+}
+
 enum tsync_status
-cli_parse_hosts(struct tsync_expect *list, unsigned max, unsigned *n, const char *opt,
+cli_parse_hosts(struct tsync_expect **list, unsigned max, unsigned *n, const char *opt,
                 const char *arg, struct tsync_err *err)
 {
   const char *p = arg;
 
   while (*p) {
     size_t len = strcspn(p, ",");
+    struct tsync_expect *grown;
 
     if (len == 0 || len >= TSYNC_NAME_SIZE)
       return tsync_err_set(err, TSYNC_ERR_ARG, "%s: bad host list '%s'", opt, arg);
     if (*n >= max)
       return tsync_err_set(err, TSYNC_ERR_ARG, "%s: more than %u hosts", opt, max);
-    memcpy(list[*n].name, p, len);
-    list[*n].name[len] = '\0';
-    list[*n].n_addrs = 0;
+    grown = realloc(*list, (*n + 1) * sizeof(**list));
+    if (!grown)
+      return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory");
+    *list = grown;
+    memset(&grown[*n], 0, sizeof(grown[*n]));
+    memcpy(grown[*n].name, p, len);
     (*n)++;
     p += len;
     if (*p == ',')

@@ -67,11 +67,14 @@ void cli_common_init(struct cli_common *c);
  * option is not a common one, -1 on a bad value (err set). */
 int cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_err *err);
 
-/* Splits a comma-separated host list (arg of option opt) into list[*n...], at most max
- * entries in all; names only, resolution comes later (tsync_resolve_expect). */
-enum tsync_status cli_parse_hosts(struct tsync_expect *list, unsigned max, unsigned *n,
+/* Appends a comma-separated host list (arg of option opt) to *list (grown with realloc;
+ * free with cli_free_hosts), at most max entries in all; names only, resolution comes
+ * later (tsync_resolve_expect). Lists are sized to what is given: the agent holds
+ * thousands of checks. */
+enum tsync_status cli_parse_hosts(struct tsync_expect **list, unsigned max, unsigned *n,
                                   const char *opt, const char *arg,
                                   struct tsync_err *err) TSYNC_WUR;
+void cli_free_hosts(struct tsync_expect **list, unsigned *n);
 
 /* The error for getopt's '?' or ':' (unknown option, missing argument). */
 enum tsync_status cli_bad_option(char **argv, int optopt, struct tsync_err *err);

@@ -54,6 +54,13 @@ esxi_forget(struct esxi_cfg *cfg)
     p[i] = 0;
 }
 
+void
+esxi_free(struct esxi_cfg *cfg)
+{
+  esxi_forget(cfg);
+  cli_free_hosts(&cfg->eval.expect_ntp, &cfg->eval.n_expect_ntp);
+}
+
 static void
 take_value(char *dst, size_t len, const char *value)
 {
@@ -140,7 +147,7 @@ parse_one(struct esxi_cfg *cfg, int opt, const char *arg, struct tsync_err *err)
     cfg->session_file = arg;
     return TSYNC_OK;
   case OPT_EXPECT_NTP:
-    return cli_parse_hosts(e->expect_ntp, TSYNC_MAX_NTP_SERVERS, &e->n_expect_ntp,
+    return cli_parse_hosts(&e->expect_ntp, TSYNC_MAX_NTP_SERVERS, &e->n_expect_ntp,
                            "--expect-ntp-server", arg, err);
   case OPT_MAX_SYNC_AGE:
     if (tsync_parse_double(arg, 1, 1e9, &d, "--max-sync-age", err) != TSYNC_OK)

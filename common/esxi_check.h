@@ -39,6 +39,9 @@ enum tsync_status esxi_read_authfile(const char *path, struct esxi_cfg *cfg,
 void esxi_run(struct esxi_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
               struct tsync_report *report, struct eval_result *result);
 
+/* Frees what parsing allocated (also after a failed parse), wiping the password. */
+void esxi_free(struct esxi_cfg *cfg);
+
 /* Wipes the password from cfg. */
 void esxi_forget(struct esxi_cfg *cfg);
 

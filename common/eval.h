@@ -63,7 +63,7 @@ struct eval_chrony_cfg {
 
 struct eval_clients_cfg {
   struct thr_range age_warn, age_crit; /* seconds since the last NTP request */
-  struct tsync_expect expect[TSYNC_MAX_EXPECT];
+  struct tsync_expect *expect;                 /* n_expect, malloc'd (cli_parse_hosts) */
   unsigned n_expect;
 };
 
@@ -71,14 +71,14 @@ struct eval_ntp_cfg {
   struct thr_range offset_warn, offset_crit;   /* on |offset|, seconds */
   struct thr_range stratum_warn, stratum_crit; /* optional */
   struct thr_range root_distance;              /* optional: root delay/2 + dispersion */
-  struct tsync_expect expect[TSYNC_MAX_EXPECT];  /* --expect-source, resolved to IPv4 */
+  struct tsync_expect *expect; /* --expect-source, resolved to IPv4; malloc'd, n_expect */
   unsigned n_expect;
   bool require_local_sync;
 };
 
 struct eval_esxi_cfg {
   struct thr_range offset_warn, offset_crit;  /* on |offset|, seconds */
-  struct tsync_expect expect_ntp[TSYNC_MAX_NTP_SERVERS]; /* --expect-ntp-server, names */
+  struct tsync_expect *expect_ntp; /* --expect-ntp-server names; malloc'd, n_expect_ntp */
   unsigned n_expect_ntp;
   double max_sync_age;                        /* seconds since lastSyncTime */
   char api_version[32];                       /* for "not available on API x.y" */

@@ -64,7 +64,7 @@ parse_one(struct w32time_cfg *cfg, int opt, const char *arg, struct tsync_err *e
   case 'C':
     return range(&e->stratum_crit, "-C", arg, err);
   case OPT_EXPECT_SOURCE:
-    return cli_parse_hosts(e->expect, TSYNC_MAX_EXPECT, &e->n_expect, "--expect-source", arg,
+    return cli_parse_hosts(&e->expect, TSYNC_MAX_EXPECT, &e->n_expect, "--expect-source", arg,
                            err);
   case OPT_MAX_ROOT_DISTANCE:
     if (tsync_parse_double(arg, 0.0, 1e6, &d, "--max-root-distance", err) != TSYNC_OK)
@@ -79,6 +79,12 @@ parse_one(struct w32time_cfg *cfg, int opt, const char *arg, struct tsync_err *e
   default:
     return tsync_err_set(err, TSYNC_ERR_ARG, "unknown option");
   }
+}
+
+void
+w32time_free(struct w32time_cfg *cfg)
+{
+  cli_free_hosts(&cfg->eval.expect, &cfg->eval.n_expect);
 }
 
 enum tsync_status

@@ -21,6 +21,9 @@ struct w32time_cfg {
 enum tsync_status w32time_parse(int argc, char **argv, struct w32time_cfg *cfg,
                                 struct tsync_err *err) TSYNC_WUR;
 
+/* Frees what parsing allocated (also after a failed parse). */
+void w32time_free(struct w32time_cfg *cfg);
+
 /* One whole check within cfg->common.timeout: the local clock, the NTP exchange, the
  * expected sources, evaluation. Never fails: a failure becomes the result. Resolves the
  * --expect-source names into cfg. Free report with tsync_report_free. */

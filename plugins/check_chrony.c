@@ -116,6 +116,7 @@ main(int argc, char **argv)
   if (chrony_check_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
     code = cli_render_usage_error(&cfg.common, "CHRONY", err.msg, usage, out, sizeof(out));
     fputs(out, stdout);
+    chrony_check_free(&cfg);
     return code;
   }
   if (cfg.common.action != CLI_RUN) {
@@ -131,5 +132,6 @@ main(int argc, char **argv)
   code = cli_render(&cfg.common, "CHRONY", &result, &report, &trace, out, sizeof(out));
   fputs(out, stdout);
   tsync_report_free(&report);
+  chrony_check_free(&cfg);
   return code;
 }

@@ -64,7 +64,7 @@ main(int argc, char **argv)
   int code;
 
   if (esxi_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
-    esxi_forget(&cfg);
+    esxi_free(&cfg);
     code = cli_render_usage_error(&cfg.common, "ESXI", err.msg, usage, out, sizeof(out));
     fputs(out, stdout);
     return code;
@@ -85,6 +85,7 @@ main(int argc, char **argv)
   code = cli_render(&cfg.common, "ESXI", &result, &report, &trace, out, sizeof(out));
   fputs(out, stdout);
   tsync_report_free(&report);
+  esxi_free(&cfg);
   vsphere_global_cleanup();
   return code;
 }

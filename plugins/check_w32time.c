@@ -64,6 +64,7 @@ main(int argc, char **argv)
   if (w32time_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
     code = cli_render_usage_error(&cfg.common, "W32TIME", err.msg, usage, out, sizeof(out));
     fputs(out, stdout);
+    w32time_free(&cfg);
     return code;
   }
   if (cfg.common.action != CLI_RUN) {
@@ -78,5 +79,6 @@ main(int argc, char **argv)
   code = cli_render(&cfg.common, "W32TIME", &result, &report, &trace, out, sizeof(out));
   fputs(out, stdout);
   tsync_report_free(&report);
+  w32time_free(&cfg);
   return code;
 }

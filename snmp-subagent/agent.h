@@ -97,6 +97,9 @@ struct agent {
 /* Parses one "check NAME PLUGIN ARGS..." line into a new check; errors in err. */
 enum tsync_status agent_check_parse(struct agent *a, const char *line, struct tsync_err *err);
 
+/* Frees every check; only once the pollers are stopped and the MIB is gone. */
+void agent_checks_free(struct agent *a);
+
 /* Starts the poller threads / stops and joins them. */
 enum tsync_status agent_pollers_start(struct agent *a, struct tsync_err *err);
 void agent_pollers_stop(struct agent *a);

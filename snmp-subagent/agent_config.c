@@ -59,6 +59,17 @@ free_words(char **argv, int argc)
     free(argv[i]);
 }
 
+/* Releases what a plugin parser allocated (its expected-host lists). */
+static void
+free_plugin(struct agent_check *c)
+{
+  switch (c->kind) {
+  case AGENT_CHRONY: chrony_check_free(&c->cfg.chrony); break;
+  case AGENT_W32TIME: w32time_free(&c->cfg.w32time); break;
+  case AGENT_ESXI: esxi_free(&c->cfg.esxi); break;
+  }
+}
+
 /* Parses the plugin options with that plugin's own parser. */
 static enum tsync_status
 parse_plugin(struct agent_check *c, struct tsync_err *err)
@@ -125,6 +136,7 @@ agent_check_parse(struct agent *a, const char *line, struct tsync_err *err)
       st = tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory");
   }
   if (st != TSYNC_OK) {
+    free_plugin(c); /* nothing when the plugin was unknown */
     free_words(words, n);
     free_words(c->argv, c->argc);
     free(c);
@@ -135,4 +147,21 @@ agent_check_parse(struct agent *a, const char *line, struct tsync_err *err)
   pthread_mutex_init(&c->lock, NULL);
   a->checks[a->n_checks++] = c;
   return TSYNC_OK;
+}
+
+void
+agent_checks_free(struct agent *a)
+{
+  for (size_t i = 0; i < a->n_checks; i++) {
+    struct agent_check *c = a->checks[i];
+
+    free_plugin(c);
+    free_words(c->argv, c->argc);
+    free(c->res.sources);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+  }
+  free(a->checks);
+  a->checks = NULL;
+  a->n_checks = 0;
 }

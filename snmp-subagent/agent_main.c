@@ -211,6 +211,7 @@ main(int argc, char **argv)
   snmp_log(LOG_INFO, "%s stopping\n", AGENT_NAME);
   agent_pollers_stop(&agent);
   snmp_shutdown(AGENT_NAME);
+  agent_checks_free(&agent);
   vsphere_global_cleanup();
   if (pidfile)
     (void)unlink(pidfile);

@@ -25,6 +25,7 @@ struct fx {
   char dir[64];  /* a temp directory, "" when none */
   struct esxi_cfg cfg;
   struct tsync_err err;
+  bool parsed; /* cfg may own memory: esxi_free before reuse */
 };
 
 static int
@@ -43,6 +44,8 @@ teardown(void **state)
 {
   struct fx *f = *state;
 
+  if (f->parsed)
+    esxi_free(&f->cfg);
   if (f->path[0])
     (void)unlink(f->path);
   if (f->dir[0])
@@ -85,6 +88,9 @@ static enum tsync_status
 parse(struct fx *f, int argc, char **argv)
 {
   f->err.msg[0] = '\0';
+  if (f->parsed)
+    esxi_free(&f->cfg);
+  f->parsed = true;
   return esxi_parse(argc, argv, &f->cfg, &f->err);
 }
 

@@ -301,8 +301,11 @@ test_no_servers(void **state)
 static void
 expect_ntp(struct fx *f, const char *const *names, unsigned n)
 {
+  static struct tsync_expect backing[8]; /* the parser would allocate these */
   unsigned i;
 
+  assert_true(n <= 8);
+  f->cfg.expect_ntp = backing;
   f->cfg.n_expect_ntp = n;
   for (i = 0; i < n; i++)
     set_str(f->cfg.expect_ntp[i].name, TSYNC_NAME_SIZE, names[i]);

@@ -376,8 +376,13 @@ test_kod_after_sample(void **state)
 static void
 expect_source(struct eval_ntp_cfg *cfg, const char *name, const char *addr)
 {
-  struct tsync_expect *e = &cfg->expect[cfg->n_expect++];
+  static struct tsync_expect backing[8]; /* the parser would allocate these */
+  struct tsync_expect *e;
 
+  if (!cfg->expect)
+    cfg->expect = backing;
+  assert_true(cfg->n_expect < 8);
+  e = &cfg->expect[cfg->n_expect++];
   memset(e, 0, sizeof(*e));
   set_str(e->name, sizeof(e->name), name);
   set_str(e->addrs[0], sizeof(e->addrs[0]), addr);
