@@ -232,13 +232,13 @@ poll_ntp_batch(struct agent_check **list, size_t n)
   struct sntp_request *req = calloc(n, sizeof(*req));
   struct sntp_result *res = calloc(n, sizeof(*res));
   struct batch b = {list, req};
-  double longest = 0;
   struct sntp_opts o;
   struct tsync_err err;
-  size_t i;
 
   if (req && res) {
-    for (i = 0; i < n; i++) {
+    double longest = 0;
+
+    for (size_t i = 0; i < n; i++) {
       struct w32time_cfg *cfg = &list[i]->cfg.w32time;
 
       req[i] = (struct sntp_request){cfg->common.host, cfg->common.port, cfg->common.family};
@@ -249,8 +249,11 @@ poll_ntp_batch(struct agent_check **list, size_t n)
     o.done = ntp_done;
     o.done_ctx = &b;
     if (sntp_query(req, res, n, &o, tsync_deadline_in(longest), &err) != TSYNC_OK)
-      for (i = 0; i < n; i++)
+      for (size_t i = 0; i < n; i++)
         publish_failure(list[i], err.msg);
+  } else {
+    for (size_t i = 0; i < n; i++)
+      publish_failure(list[i], "out of memory");
   }
   free(req);
   free(res);
