@@ -76,6 +76,13 @@ enum tsync_status chrony_probe_clients(struct chrony_client *c, struct timespec 
                                        struct tsync_report *report,
                                        struct tsync_err *err) TSYNC_WUR;
 
+/* NTP_DATA for every NTP source in report (from chrony_probe_sync): fills their delay
+ * and packet counters. TSYNC_ERR_UNAUTH over UDP (Unix socket only); a source gone
+ * meanwhile is skipped. */
+enum tsync_status chrony_probe_ntpdata(struct chrony_client *c, struct timespec deadline,
+                                       struct tsync_report *report,
+                                       struct tsync_err *err) TSYNC_WUR;
+
 /* SERVER_STATS alone (NTP and command packet counters); TSYNC_ERR_UNAUTH over UDP on
  * chrony < 4.7. */
 enum tsync_status chrony_probe_serverstats(struct chrony_client *c, struct timespec deadline,

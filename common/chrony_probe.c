@@ -232,6 +232,34 @@ chrony_probe_clients(struct chrony_client *c, struct timespec deadline,
 }
 
 enum tsync_status
+chrony_probe_ntpdata(struct chrony_client *c, struct timespec deadline,
+                     struct tsync_report *report, struct tsync_err *err)
+{
+  struct probe *p = malloc(sizeof(*p));
+  enum tsync_status st = TSYNC_OK;
+
+  if (!p)
+    return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory");
+  memset(p, 0, sizeof(*p));
+  p->c = c;
+  p->deadline = deadline;
+  for (size_t i = 0; st == TSYNC_OK && i < report->n_sources; i++) {
+    struct tsync_source *s = &report->sources[i];
+    uint8_t body[IPADDR_LEN];
+
+    if (s->mode == TSYNC_MODE_REFCLOCK || !chrony_wire_ipaddr_body(body, s->address))
+      continue;
+    st = ask(p, CHRONY_REQ_NTP_DATA, body, IPADDR_LEN, err);
+    if (st == TSYNC_OK)
+      chrony_wire_ntpdata(&p->rep, s);
+    else if (st == TSYNC_ERR_REFUSED && p->rep.status == CHRONY_STT_NOSUCHSOURCE)
+      st = TSYNC_OK;
+  }
+  free(p);
+  return st;
+}
+
+enum tsync_status
 chrony_probe_serverstats(struct chrony_client *c, struct timespec deadline,
                          struct tsync_serverstats *out, struct tsync_err *err)
 {

@@ -386,6 +386,33 @@ chrony_wire_source_name(const struct chrony_reply *r, char *buf, size_t len)
     buf[j] = '\0';
 }
 
+size_t
+chrony_wire_ipaddr_body(uint8_t *body, const char *addr)
+{
+  memset(body, 0, IPADDR_LEN);
+  if (inet_pton(AF_INET, addr, body) == 1) {
+    body[17] = 1;
+  } else if (inet_pton(AF_INET6, addr, body) == 1) {
+    body[17] = 2;
+  } else {
+    return 0;
+  }
+  return IPADDR_LEN;
+}
+
+void
+chrony_wire_ntpdata(const struct chrony_reply *r, struct tsync_source *out)
+{
+  const uint8_t *d = r->data;
+
+  /* both codes share the layout up to the counters; 26 only adds timestamp counts */
+  out->delay = getfloat(d + 76);
+  out->pkts_tx = get32(d + 96);
+  out->pkts_rx = get32(d + 100);
+  out->pkts_valid = get32(d + 104);
+  out->have_ntpdata = true;
+}
+
 void
 chrony_wire_serverstats(const struct chrony_reply *r, struct tsync_serverstats *out)
 {

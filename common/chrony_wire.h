@@ -105,6 +105,11 @@ int chrony_wire_sourcestats(const struct chrony_reply *r, struct tsync_source *o
 /* SELECT_DATA: the state character when the reply's source matches out, else 0. */
 char chrony_wire_select_char(const struct chrony_reply *r, const struct tsync_source *src);
 void chrony_wire_source_name(const struct chrony_reply *r, char *buf, size_t len);
+/* An IPAddr request body for a numeric address as chrony_wire_ipaddr prints it;
+ * 0 when addr is not an IPv4 or IPv6 address. */
+size_t chrony_wire_ipaddr_body(uint8_t *body, const char *addr);
+/* NTP_DATA (16, 26): the last sample's delay and the packet counters into out. */
+void chrony_wire_ntpdata(const struct chrony_reply *r, struct tsync_source *out);
 void chrony_wire_serverstats(const struct chrony_reply *r, struct tsync_serverstats *out);
 /* CLIENT_ACCESSES_BY_INDEX3: writes up to max records with a known family into out,
  * returns how many; *n_indices / *next_index / *n_clients are the paging fields. */

@@ -86,6 +86,9 @@ struct tsync_source {
   unsigned n_samples, n_runs;
   uint32_t span;
   double sd, stats_resid_freq_ppm, stats_skew_ppm, est_offset, est_offset_err;
+  bool have_ntpdata; /* NTP_DATA fields below are valid (Unix socket only) */
+  double delay;      /* round-trip delay of the last sample */
+  uint32_t pkts_tx, pkts_rx, pkts_valid; /* since the source was added; wrap */
 };
 
 /* Server activity counters (chrony SERVER_STATS); counters wrap on 32-bit versions. */

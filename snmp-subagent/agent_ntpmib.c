@@ -292,7 +292,12 @@ assoc_value(netsnmp_request_info *r, unsigned col, const struct tsync_source *s)
   case 6: ms(r, s->offset, true); break;
   case 7: num(r, ASN_UNSIGNED, s->stratum ? (long)s->stratum : 16); break;
   case 8: ms(r, s->have_stats ? s->sd : 0.0, false); break; /* jitter: the std deviation */
-  case 9: str(r, ""); break;                                /* delay: not in these reports */
+  case 9: /* delay: NTP_DATA, socket only */
+    if (s->have_ntpdata)
+      ms(r, s->delay, false);
+    else
+      str(r, "");
+    break;
   case 10: ms(r, s->error, false); break;                  /* the sample's error bound */
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
   }
@@ -322,16 +327,115 @@ assoc_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
   return SNMP_ERR_NOERROR;
 }
 
+/* ---- ntpAssociationStatisticsTable (.1.3.2, same index): NTP_DATA's counters -------- */
+
+/* The first position >= pos (1-based) whose source has counters; 0 when none. */
+static size_t
+stat_pos(size_t pos)
+{
+  size_t found = 0;
+
+  pthread_mutex_lock(&the_agent->ntp_lock);
+  for (; the_agent->ntp_valid && pos <= the_agent->ntp.n_sources && !found; pos++)
+    if (the_agent->ntp.sources[pos - 1].have_ntpdata)
+      found = pos;
+  pthread_mutex_unlock(&the_agent->ntp_lock);
+  return found;
+}
+
+static netsnmp_variable_list *
+stat_row(void **loop, void **data, netsnmp_variable_list *idx, size_t from)
+{
+  size_t pos = stat_pos(from);
+
+  if (!pos)
+    return NULL;
+  *loop = *data = (void *)(uintptr_t)pos;
+  snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)pos);
+  return idx;
+}
+
+static netsnmp_variable_list *
+stat_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
+{
+  (void)i;
+  return stat_row(loop, data, idx, 1);
+}
+
+static netsnmp_variable_list *
+stat_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
+{
+  (void)i;
+  return stat_row(loop, data, idx, (size_t)(uintptr_t)*loop + 1);
+}
+
+static int
+stat_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+             netsnmp_agent_request_info *info, netsnmp_request_info *requests)
+{
+  netsnmp_request_info *r;
+
+  (void)h;
+  (void)reg;
+  if (info->mode != MODE_GET)
+    return SNMP_ERR_NOERROR;
+  for (r = requests; r; r = r->next) {
+    size_t pos = (size_t)(uintptr_t)netsnmp_extract_iterator_context(r);
+    netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
+    struct tsync_report rep;
+    const struct tsync_source *s;
+
+    if (snapshot(&rep) && pos && ti && pos <= rep.n_sources &&
+        (s = &rep.sources[pos - 1])->have_ntpdata) {
+      switch (ti->colnum) {
+      case 1: num(r, ASN_COUNTER, (long)s->pkts_rx); break;
+      case 2: num(r, ASN_COUNTER, (long)s->pkts_tx); break;
+      case 3: /* received but failed the NTP tests (chrony's RX minus valid) */
+        num(r, ASN_COUNTER, (long)(uint32_t)(s->pkts_rx - s->pkts_valid));
+        break;
+      default: netsnmp_set_request_error(info, r, SNMP_NOSUCHOBJECT); break;
+      }
+    } else {
+      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
+    }
+    free(rep.sources);
+  }
+  return SNMP_ERR_NOERROR;
+}
+
+static void
+register_iterator(const char *name, oid *root, size_t len, Netsnmp_Node_Handler *handler,
+                  unsigned min_col, unsigned max_col, Netsnmp_First_Data_Point *first,
+                  Netsnmp_Next_Data_Point *next)
+{
+  netsnmp_handler_registration *reg =
+      netsnmp_create_handler_registration(name, handler, root, len, HANDLER_CAN_RONLY);
+  netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+  netsnmp_iterator_info *it = SNMP_MALLOC_TYPEDEF(netsnmp_iterator_info);
+
+  if (!reg || !ti || !it) {
+    free(ti);
+    free(it);
+    return;
+  }
+  netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
+  ti->min_column = min_col;
+  ti->max_column = max_col;
+  it->get_first_data_point = first;
+  it->get_next_data_point = next;
+  it->table_reginfo = ti;
+  netsnmp_register_table_iterator(reg, it);
+}
+
 void
 agent_ntpmib_init(struct agent *a)
 {
   static oid info_oid[] = {NTP_MIB_ROOT, 1, 1};
   static oid status_oid[] = {NTP_MIB_ROOT, 1, 2};
   static oid assoc_oid[] = {NTP_MIB_ROOT, 1, 3, 1};
+  static oid stat_oid[] = {NTP_MIB_ROOT, 1, 3, 2};
   static oid control_oid[] = {NTP_MIB_ROOT, 1, 4};
   netsnmp_handler_registration *reg;
-  netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
-  netsnmp_iterator_info *it = SNMP_MALLOC_TYPEDEF(netsnmp_iterator_info);
 
   the_agent = a;
   reg = netsnmp_create_handler_registration("ntpEntInfo", scalar_handler, info_oid,
@@ -346,17 +450,10 @@ agent_ntpmib_init(struct agent *a)
                                             OID_LENGTH(control_oid), HANDLER_CAN_RWRITE);
   if (reg)
     netsnmp_register_scalar_group(reg, 1, 2);
-  reg = netsnmp_create_handler_registration("ntpAssociationTable", assoc_handler, assoc_oid,
-                                            OID_LENGTH(assoc_oid), HANDLER_CAN_RONLY);
-  if (!reg || !ti || !it)
-    return;
-  netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
-  ti->min_column = 2;
-  ti->max_column = 10;
-  it->get_first_data_point = assoc_first;
-  it->get_next_data_point = assoc_next;
-  it->table_reginfo = ti;
-  netsnmp_register_table_iterator(reg, it);
+  register_iterator("ntpAssociationTable", assoc_oid, OID_LENGTH(assoc_oid), assoc_handler, 2,
+                    10, assoc_first, assoc_next);
+  register_iterator("ntpAssociationStatisticsTable", stat_oid, OID_LENGTH(stat_oid),
+                    stat_handler, 1, 3, stat_first, stat_next);
 }
 
 /* ---- ntpEntControl (.1.4, read-write) and the notifications (.0.n) ----------------- */

@@ -314,6 +314,10 @@ poll_local_chrony(struct agent *a)
   st = chrony_open(&c, &t, deadline, &err);
   if (st == TSYNC_OK) {
     st = chrony_probe_sync(c, deadline, &rep, &err);
+    /* counters and delays for ntpAssociationStatisticsTable; socket only, like stats */
+    if (st == TSYNC_OK && chrony_probe_ntpdata(c, deadline, &rep, &err) != TSYNC_OK)
+      for (size_t i = 0; i < rep.n_sources; i++)
+        rep.sources[i].have_ntpdata = false;
     if (st == TSYNC_OK && chrony_probe_serverstats(c, deadline, &rep.stats, &err) != TSYNC_OK)
       rep.stats.valid = false; /* needs the socket, or opencommands */
     chrony_close(c);

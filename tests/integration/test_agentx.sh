@@ -132,8 +132,11 @@ t_ntpv4_mib_equals_chronyc() {
   wait_get "$NTP.1.2.1.0" '^6$' || return 1 # syncToRemoteServer
   kill -STOP "$(chr_pid srv)"
   sleep 1.5 # an agent poll of the now frozen state
-  local tr so
+  local tr so nd
   tr=$(chr_chronyc cli tracking) so=$(chr_chronyc cli sources)
+  nd=$(chr_chronyc cli ntpdata)
+  local st
+  st=$(walk "$NTP.1.3.2")
   kill -CONT "$(chr_pid srv)"
   assert_eq "$(get "$NTP.1.1.1.0")" '"chrony"' "ntpEntSoftwareName" || return 1
   assert_eq "$(get "$NTP.1.2.2.0")" "$(chr_field "$tr" 3)" "ntpEntStatusStratum" || return 1
@@ -151,7 +154,24 @@ t_ntpv4_mib_equals_chronyc() {
     "ntpEntStatusDispersion (ms) = root dispersion" || return 1
   assert_eq "$(get "$NTP.1.3.1.1.2.1")" "\"$(chr_field "$so" 3)\"" "ntpAssocName" || return 1
   assert_eq "$(get "$NTP.1.3.1.1.7.1")" "$(chr_field "$so" 4)" "ntpAssocStratum" || return 1
-  assert_match "$(get "$NTP.1.3.1.1.5.1")" "7F 00 00 01" "ntpAssocAddress"
+  assert_match "$(get "$NTP.1.3.1.1.5.1")" "7F 00 00 01" "ntpAssocAddress" || return 1
+  # ntpAssociationStatisticsTable = chronyc ntpdata's Total TX / RX / valid RX, which
+  # follow the RX timestamping field. RX is frozen with the server; TX is not (the
+  # client keeps polling 16 times a second), so the agent's TX may trail by a poll's worth.
+  local tx rx valid
+  read -r tx rx valid < <(echo "$nd" | awk -F, '{
+    for (i = NF; i > 0; i--) if ($i ~ /^(Daemon|Kernel|Hardware)$/) break
+    print $(i + 1), $(i + 2), $(i + 3) }')
+  local in out err
+  read -r in out err < <(echo "$st" | awk -v p="$NTP.1.3.2.1." '
+    $1 == p "1.1" { i = $2 } $1 == p "2.1" { o = $2 } $1 == p "3.1" { e = $2 }
+    END { print i, o, e }')
+  assert_eq "$in" "$rx" "ntpAssocStatInPkts = Total RX" || return 1
+  assert_float_near "$out" "$tx" 40 "ntpAssocStatOutPkts ~ Total TX" || return 1
+  assert_eq "$err" "$((rx - valid))" "ntpAssocStatProtocolError = RX - valid RX" || return 1
+  assert_float_near "$(get "$NTP.1.3.1.1.9.1" | tr -d '"' | awk '{print $1}')" \
+    "$(awk -v v="$(chr_field "$nd" 20)" 'BEGIN { print v * 1000 }')" 0.001 \
+    "ntpAssocStatusDelay (ms) = peer delay"
 }
 
 # Three checks: chrony, a W32Time fake, a silent host; both tables walk.

@@ -485,6 +485,45 @@ test_serverstats_versions(void **state)
   assert_int_equal(st.ntp_drops, 7);
 }
 
+/* NTP_DATA's request body and both reply codes (16 up to 4.5, 26 from 4.6). */
+static void
+test_ntpdata(void **state)
+{
+  static const uint8_t v4[20] = {127, 0, 0, 1, [17] = 1};
+  uint8_t buf[MAXPKT], body[20];
+  struct chrony_reply r;
+  struct tsync_source s;
+  uint16_t code;
+  size_t n;
+
+  (void)state;
+  assert_int_equal(chrony_wire_ipaddr_body(body, "127.0.0.1"), 20);
+  assert_memory_equal(body, v4, 20);
+  assert_int_equal(chrony_wire_ipaddr_body(body, "::1"), 20);
+  assert_int_equal(body[15], 1);
+  assert_int_equal(body[17], 2);
+  assert_int_equal(chrony_wire_ipaddr_body(body, "ID#0000000001"), 0);
+  assert_int_equal(chrony_wire_ipaddr_body(body, "ntp1.example.com"), 0);
+
+  for (code = 16; code <= 26; code += 10) {
+    n = synth(buf, 57, code, code == 16 ? 124 : 144);
+    put32(buf + 28 + 76, float_encode(0.25));
+    put32(buf + 28 + 96, 1000);
+    put32(buf + 28 + 100, 990);
+    put32(buf + 28 + 104, 985);
+    assert_int_equal(chrony_wire_check(buf, n, 57, &r, NULL), TSYNC_OK);
+    memset(&s, 0, sizeof(s));
+    chrony_wire_ntpdata(&r, &s);
+    assert_true(s.have_ntpdata);
+    assert_true(s.delay == 0.25);
+    assert_int_equal(s.pkts_tx, 1000);
+    assert_int_equal(s.pkts_rx, 990);
+    assert_int_equal(s.pkts_valid, 985);
+    /* one byte short of the code's length: refused before decoding */
+    assert_int_not_equal(chrony_wire_check(buf, n - 1, 57, &r, NULL), TSYNC_OK);
+  }
+}
+
 static void
 test_clients(void **state)
 {
@@ -549,6 +588,7 @@ main(void)
       cmocka_unit_test(test_check_status),
       cmocka_unit_test(test_check_reply_codes),
       cmocka_unit_test(test_tracking_golden),
+      cmocka_unit_test(test_ntpdata),
       cmocka_unit_test(test_tracking_synthetic_edges),
       cmocka_unit_test(test_sources_golden),
       cmocka_unit_test(test_source_families),
