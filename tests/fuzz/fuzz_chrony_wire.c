@@ -54,6 +54,12 @@ decode(const struct chrony_reply *r)
   case CHRONY_REQ_SERVER_STATS:
     chrony_wire_serverstats(r, &stats);
     break;
+  case CHRONY_REQ_NTP_DATA:
+    memset(&src, 0, sizeof(src));
+    chrony_wire_ntpdata(r, &src);
+    if (!isfinite(src.delay))
+      abort();
+    break;
   case CHRONY_REQ_CLIENT_ACCESSES:
     if (chrony_wire_clients(r, clients, CHRONY_CLIENTS_PER_REPLY, &a, &b, &c) > c)
       abort();
