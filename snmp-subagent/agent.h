@@ -90,6 +90,8 @@ struct agent {
   long prev_mode, prev_stratum, prev_peer;
   bool prev_leap;             /* a leap second was pending at the last look */
   size_t prev_sources;
+  char (*prev_names)[TSYNC_NAME_SIZE]; /* the sources at the last answered look */
+  bool names_known;                    /* prev_names/prev_sources hold an answer */
   time_t last_heartbeat;
   unsigned long notifications; /* ntpEntStatEntityNotifications */
 };

@@ -212,6 +212,7 @@ main(int argc, char **argv)
   agent_pollers_stop(&agent);
   snmp_shutdown(AGENT_NAME);
   agent_checks_free(&agent);
+  free(agent.prev_names);
   vsphere_global_cleanup();
   if (pidfile)
     (void)unlink(pidfile);

@@ -538,9 +538,19 @@ control_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 
 /* Sends notification n (.197.0.n) with ntpEntStatusDateTime, the given object and the
  * message, when ntpEntNotifBits enables it. */
+/* One object of a notification besides its date and message. */
+struct notif_var {
+  const oid *name;
+  size_t name_len;
+  u_char type;
+  const void *val;
+  size_t len;
+};
+
+/* Sends notification n with ntpEntStatusDateTime, vars and ntpEntNotifMessage, when
+ * ntpEntNotifBits enables it. */
 static void
-notify(unsigned n, const oid *obj, size_t obj_len, u_char type, const void *val, size_t len,
-       const char *msg)
+notify(unsigned n, const struct notif_var *v, size_t n_vars, const char *msg)
 {
   static oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
   oid notif[] = {NTP_MIB_ROOT, 0, n};
@@ -557,13 +567,44 @@ notify(unsigned n, const oid *obj, size_t obj_len, u_char type, const void *val,
                             (u_char *)notif, sizeof(notif));
   snmp_varlist_add_variable(&vars, date_oid, OID_LENGTH(date_oid), ASN_OCTET_STR, d,
                             date_octets((double)now.tv_sec + now.tv_nsec / 1e9, d));
-  if (obj)
-    snmp_varlist_add_variable(&vars, obj, obj_len, type, val, len);
+  for (size_t i = 0; i < n_vars; i++)
+    snmp_varlist_add_variable(&vars, v[i].name, v[i].name_len, v[i].type, v[i].val, v[i].len);
   snmp_varlist_add_variable(&vars, msg_oid, OID_LENGTH(msg_oid), ASN_OCTET_STR, msg,
                             strlen(msg));
   send_v2trap(vars);
   snmp_free_varbind(vars);
   the_agent->notifications++;
+}
+
+/* ntpEntNotifAddAssociation (4) for every name in now but not in was, with its
+ * ntpAssocName.id; RemoveAssociation (5) runs it the other way round. */
+static void
+notify_assoc(unsigned n, const char (*now)[TSYNC_NAME_SIZE], size_t n_now,
+             const char (*was)[TSYNC_NAME_SIZE], size_t n_was)
+{
+  for (size_t i = 0; i < n_now; i++) {
+    oid name_oid[] = {NTP_MIB_ROOT, 1, 3, 1, 1, 2, (oid)i + 1};
+    struct notif_var v = {name_oid, OID_LENGTH(name_oid), ASN_OCTET_STR, now[i],
+                          strlen(now[i])};
+    bool seen = false;
+
+    for (size_t k = 0; k < n_was && !seen; k++)
+      seen = strcmp(now[i], was[k]) == 0;
+    if (!seen)
+      notify(n, &v, 1, n == 4 ? "association added" : "association removed");
+  }
+}
+
+/* The source names of rep, for the next look's comparison; NULL when none (or no
+ * memory: then the next look sees them all as added). */
+static char (*source_names(const struct tsync_report *rep, size_t *n))[TSYNC_NAME_SIZE]
+{
+  char (*names)[TSYNC_NAME_SIZE] = rep->n_sources ? calloc(rep->n_sources, sizeof(*names)) : NULL;
+
+  *n = names ? rep->n_sources : 0;
+  for (size_t i = 0; i < *n; i++)
+    tsync_copy(names[i], sizeof(names[i]), rep->sources[i].name);
+  return names;
 }
 
 void
@@ -574,6 +615,8 @@ agent_ntp_announce(struct agent *a)
   static oid peer_oid[] = {NTP_MIB_ROOT, 1, 2, 3, 0};
   static oid hb_oid[] = {NTP_MIB_ROOT, 1, 4, 1, 0};
   struct tsync_report rep;
+  size_t n_names;
+  char(*names)[TSYNC_NAME_SIZE];
   bool ok = snapshot(&rep);
   long mode = current_mode(ok, &rep), stratum = ok && rep.clock.stratum ? rep.clock.stratum : 16;
   long peer = ok ? selected(&rep) : 0;
@@ -590,33 +633,51 @@ agent_ntp_announce(struct agent *a)
     /* one log line per change of the local chronyd's mode, with the reason */
     snmp_log(LOG_NOTICE, "chronyd: mode %ld%s%s\n", mode, why[0] ? ": " : "", why);
   }
+  struct notif_var mode_var = {mode_oid, OID_LENGTH(mode_oid), ASN_INTEGER, &mode, sizeof(mode)};
+
+  names = source_names(&rep, &n_names);
   if (a->seen) {
+    struct notif_var stratum_var = {stratum_oid, OID_LENGTH(stratum_oid), ASN_UNSIGNED,
+                                    &stratum, sizeof(stratum)};
+    struct notif_var peer_var = {peer_oid, OID_LENGTH(peer_oid), ASN_UNSIGNED, &peer,
+                                 sizeof(peer)};
+
     if (mode != a->prev_mode)
-      notify(1, mode_oid, OID_LENGTH(mode_oid), ASN_INTEGER, &mode, sizeof(mode),
-             "mode changed");
+      notify(1, &mode_var, 1, "mode changed");
     if (stratum != a->prev_stratum)
-      notify(2, stratum_oid, OID_LENGTH(stratum_oid), ASN_UNSIGNED, &stratum, sizeof(stratum),
-             "stratum changed");
+      notify(2, &stratum_var, 1, "stratum changed");
     if (peer != a->prev_peer)
-      notify(3, peer_oid, OID_LENGTH(peer_oid), ASN_UNSIGNED, &peer, sizeof(peer),
-             "system peer changed");
-    if (rep.n_sources > a->prev_sources)
-      notify(4, NULL, 0, 0, NULL, 0, "association added");
-    if (rep.n_sources < a->prev_sources)
-      notify(5, NULL, 0, 0, NULL, 0, "association removed");
+      notify(3, &peer_var, 1, "system peer changed");
+    /* a failed poll is not every association removed: compare answers only */
+    if (ok && a->names_known) {
+      notify_assoc(4, (const char(*)[TSYNC_NAME_SIZE])names, n_names,
+                   (const char(*)[TSYNC_NAME_SIZE])a->prev_names, a->prev_sources);
+      notify_assoc(5, (const char(*)[TSYNC_NAME_SIZE])a->prev_names, a->prev_sources,
+                   (const char(*)[TSYNC_NAME_SIZE])names, n_names);
+    }
   }
   leap = ok && (rep.clock.leap == TSYNC_LEAP_INSERT || rep.clock.leap == TSYNC_LEAP_DELETE);
   if (leap && !a->prev_leap)
-    notify(7, NULL, 0, 0, NULL, 0, "leap second announced");
+    notify(7, NULL, 0, "leap second announced");
   a->prev_leap = leap;
   if (hb && now - a->last_heartbeat >= (time_t)hb) {
-    notify(8, hb_oid, OID_LENGTH(hb_oid), ASN_UNSIGNED, &hb, sizeof(hb), "heartbeat");
+    struct notif_var hb_vars[] = {
+        mode_var, {hb_oid, OID_LENGTH(hb_oid), ASN_UNSIGNED, &hb, sizeof(hb)}};
+
+    notify(8, hb_vars, 2, "heartbeat");
     a->last_heartbeat = now;
   }
   a->seen = true;
   a->prev_mode = mode;
   a->prev_stratum = stratum;
   a->prev_peer = peer;
-  a->prev_sources = rep.n_sources;
+  if (ok) { /* keep the last answer's list through failed polls */
+    free(a->prev_names);
+    a->prev_names = names;
+    a->prev_sources = n_names;
+    a->names_known = true;
+  } else {
+    free(names);
+  }
   free(rep.sources);
 }

@@ -274,6 +274,37 @@ t_ntpv4_notifications() {
   assert_match "$(get "$NTP.1.2.16.0")" "^[1-9][0-9]*$" "ntpEntStatusEntityNotifications"
 }
 
+# A source added to and deleted from chronyd: ntpEntNotifAddAssociation /
+# RemoveAssociation, each naming the association (ntpAssocName.ID).
+t_ntpv4_association_notifications() {
+  nobody_pair && snmpd_start && trapd_start || return 1
+  agent_start "chronySocket $cli_SOCK"
+  wait_get "$NTP.1.2.6.0" '^1$' || return 1
+  # entNotifAddAssociation(4) and entNotifRemoveAssociation(5): octet 0x0C
+  snmpset -v2c -c private -t 2 -r 0 "127.0.0.1:$SNMP_PORT" "$NTP.1.4.2.0" x "0C" \
+    >/dev/null || { _t_err "snmpset refused"; return 1; }
+  sleep 1.5 # the once-a-second check must have seen the one source
+  local port
+  port=$(free_port) || return 1 # nobody answers there: the source just sits unreachable
+  chr_chronyc cli add server 127.0.0.2 port "$port" minpoll -4 >/dev/null ||
+    { _t_err "chronyc add server failed"; return 1; }
+  wait_get "$NTP.1.2.6.0" '^2$' || return 1
+  chr_chronyc cli delete 127.0.0.2 >/dev/null || { _t_err "chronyc delete failed"; return 1; }
+  wait_get "$NTP.1.2.6.0" '^1$' || return 1
+  local i log
+  for i in $(seq 1 50); do
+    log=$(cat "$T_TMP/trapd/traps.log" 2>/dev/null)
+    [[ $log =~ $NTP\.0\.5[^0-9] ]] && break
+    sleep 0.1
+  done
+  assert_match "$log" "$NTP\.0\.4[^0-9]" "ntpEntNotifAddAssociation" || return 1
+  assert_match "$log" "$NTP\.0\.5[^0-9]" "ntpEntNotifRemoveAssociation" || return 1
+  assert_match "$log" "$NTP\.1\.3\.1\.1\.2\.2[^0-9]+\"?127\.0\.0\.2" \
+    "the association's name" || return 1
+  assert_eq "$(grep -c "$NTP\.1\.3\.1\.1\.2\.1[^0-9]" <<<"$log")" 0 \
+    "no notification for the unchanged source"
+}
+
 t_bad_config_line() {
   snmpd_start || return 1
   fake_w32 synced
