@@ -237,41 +237,72 @@ scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
   return SNMP_ERR_NOERROR;
 }
 
-/* ---- ntpAssociationTable (.1.3.1, INDEX ntpAssocId) ------------------------------- */
+/* ---- ntpAssociationTable (.1.3.1) and ntpAssociationStatisticsTable (.1.3.2) ---------
+ * Both are indexed by ntpAssocId, the source's position + 1 in the last chronyd report.
+ * The statistics table has only the sources with NTP_DATA counters; its iterator's
+ * myvoid is non-NULL to say so. */
 
+/* The first position >= pos (1-based) that is a row; 0 when none. */
 static size_t
-n_assoc(void)
+row_pos(size_t pos, bool need_ntpdata)
 {
-  size_t n;
+  size_t found = 0;
 
   pthread_mutex_lock(&the_agent->ntp_lock);
-  n = the_agent->ntp_valid ? the_agent->ntp.n_sources : 0;
+  for (; the_agent->ntp_valid && pos <= the_agent->ntp.n_sources && !found; pos++)
+    if (!need_ntpdata || the_agent->ntp.sources[pos - 1].have_ntpdata)
+      found = pos;
   pthread_mutex_unlock(&the_agent->ntp_lock);
-  return n;
+  return found;
 }
 
 static netsnmp_variable_list *
-assoc_row(void **loop, void **data, netsnmp_variable_list *idx, size_t pos)
+source_row(void **loop, void **data, netsnmp_variable_list *idx, size_t from,
+           const netsnmp_iterator_info *i)
 {
-  if (pos >= n_assoc())
+  size_t pos = row_pos(from, i->myvoid != NULL);
+
+  if (!pos)
     return NULL;
-  *loop = *data = (void *)(uintptr_t)(pos + 1);
-  snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)pos + 1);
+  *loop = *data = (void *)(uintptr_t)pos;
+  snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)pos);
   return idx;
 }
 
 static netsnmp_variable_list *
-assoc_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
+source_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
 {
-  (void)i;
-  return assoc_row(loop, data, idx, 0);
+  return source_row(loop, data, idx, 1, i);
 }
 
 static netsnmp_variable_list *
-assoc_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
+source_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
 {
-  (void)i;
-  return assoc_row(loop, data, idx, (size_t)(uintptr_t)*loop);
+  return source_row(loop, data, idx, (size_t)(uintptr_t)*loop + 1, i);
+}
+
+typedef void source_value_fn(netsnmp_request_info *r, unsigned col,
+                             const struct tsync_source *s);
+
+/* Answers GETs on a source table from a snapshot, column by column through value. */
+static int
+answer_sources(netsnmp_agent_request_info *info, netsnmp_request_info *requests,
+               source_value_fn *value)
+{
+  if (info->mode != MODE_GET)
+    return SNMP_ERR_NOERROR;
+  for (netsnmp_request_info *r = requests; r; r = r->next) {
+    size_t pos = (size_t)(uintptr_t)netsnmp_extract_iterator_context(r);
+    netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
+    struct tsync_report rep;
+
+    if (snapshot(&rep) && pos && ti && pos <= rep.n_sources)
+      value(r, ti->colnum, &rep.sources[pos - 1]);
+    else
+      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
+    free(rep.sources);
+  }
+  return SNMP_ERR_NOERROR;
 }
 
 static void
@@ -307,106 +338,42 @@ static int
 assoc_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
               netsnmp_agent_request_info *info, netsnmp_request_info *requests)
 {
-  netsnmp_request_info *r;
-
   (void)h;
   (void)reg;
-  if (info->mode != MODE_GET)
-    return SNMP_ERR_NOERROR;
-  for (r = requests; r; r = r->next) {
-    size_t pos = (size_t)(uintptr_t)netsnmp_extract_iterator_context(r);
-    netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
-    struct tsync_report rep;
+  return answer_sources(info, requests, assoc_value);
+}
 
-    if (snapshot(&rep) && pos && ti && pos <= rep.n_sources)
-      assoc_value(r, ti->colnum, &rep.sources[pos - 1]);
-    else
-      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
-    free(rep.sources);
+/* ntpAssociationStatisticsTable's columns: NTP_DATA's counters. */
+static void
+stat_value(netsnmp_request_info *r, unsigned col, const struct tsync_source *s)
+{
+  if (!s->have_ntpdata) { /* the row went between the iterator's look and this one */
+    netsnmp_set_request_error(NULL, r, SNMP_NOSUCHINSTANCE);
+    return;
   }
-  return SNMP_ERR_NOERROR;
-}
-
-/* ---- ntpAssociationStatisticsTable (.1.3.2, same index): NTP_DATA's counters -------- */
-
-/* The first position >= pos (1-based) whose source has counters; 0 when none. */
-static size_t
-stat_pos(size_t pos)
-{
-  size_t found = 0;
-
-  pthread_mutex_lock(&the_agent->ntp_lock);
-  for (; the_agent->ntp_valid && pos <= the_agent->ntp.n_sources && !found; pos++)
-    if (the_agent->ntp.sources[pos - 1].have_ntpdata)
-      found = pos;
-  pthread_mutex_unlock(&the_agent->ntp_lock);
-  return found;
-}
-
-static netsnmp_variable_list *
-stat_row(void **loop, void **data, netsnmp_variable_list *idx, size_t from)
-{
-  size_t pos = stat_pos(from);
-
-  if (!pos)
-    return NULL;
-  *loop = *data = (void *)(uintptr_t)pos;
-  snmp_set_var_typed_integer(idx, ASN_UNSIGNED, (long)pos);
-  return idx;
-}
-
-static netsnmp_variable_list *
-stat_first(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
-{
-  (void)i;
-  return stat_row(loop, data, idx, 1);
-}
-
-static netsnmp_variable_list *
-stat_next(void **loop, void **data, netsnmp_variable_list *idx, netsnmp_iterator_info *i)
-{
-  (void)i;
-  return stat_row(loop, data, idx, (size_t)(uintptr_t)*loop + 1);
+  switch (col) {
+  case 1: num(r, ASN_COUNTER, (long)s->pkts_rx); break;
+  case 2: num(r, ASN_COUNTER, (long)s->pkts_tx); break;
+  case 3: /* received but failed the NTP tests (chrony's RX minus valid) */
+    num(r, ASN_COUNTER, (long)(uint32_t)(s->pkts_rx - s->pkts_valid));
+    break;
+  default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
+  }
 }
 
 static int
 stat_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
              netsnmp_agent_request_info *info, netsnmp_request_info *requests)
 {
-  netsnmp_request_info *r;
-
   (void)h;
   (void)reg;
-  if (info->mode != MODE_GET)
-    return SNMP_ERR_NOERROR;
-  for (r = requests; r; r = r->next) {
-    size_t pos = (size_t)(uintptr_t)netsnmp_extract_iterator_context(r);
-    netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
-    struct tsync_report rep;
-    const struct tsync_source *s;
-
-    if (snapshot(&rep) && pos && ti && pos <= rep.n_sources &&
-        (s = &rep.sources[pos - 1])->have_ntpdata) {
-      switch (ti->colnum) {
-      case 1: num(r, ASN_COUNTER, (long)s->pkts_rx); break;
-      case 2: num(r, ASN_COUNTER, (long)s->pkts_tx); break;
-      case 3: /* received but failed the NTP tests (chrony's RX minus valid) */
-        num(r, ASN_COUNTER, (long)(uint32_t)(s->pkts_rx - s->pkts_valid));
-        break;
-      default: netsnmp_set_request_error(info, r, SNMP_NOSUCHOBJECT); break;
-      }
-    } else {
-      netsnmp_set_request_error(info, r, SNMP_NOSUCHINSTANCE);
-    }
-    free(rep.sources);
-  }
-  return SNMP_ERR_NOERROR;
+  return answer_sources(info, requests, stat_value);
 }
 
+/* A source table; need_ntpdata: rows only for sources with NTP_DATA counters. */
 static void
-register_iterator(const char *name, oid *root, size_t len, Netsnmp_Node_Handler *handler,
-                  unsigned min_col, unsigned max_col, Netsnmp_First_Data_Point *first,
-                  Netsnmp_Next_Data_Point *next)
+register_source_table(const char *name, oid *root, size_t len, Netsnmp_Node_Handler *handler,
+                      unsigned min_col, unsigned max_col, bool need_ntpdata)
 {
   netsnmp_handler_registration *reg =
       netsnmp_create_handler_registration(name, handler, root, len, HANDLER_CAN_RONLY);
@@ -421,8 +388,9 @@ register_iterator(const char *name, oid *root, size_t len, Netsnmp_Node_Handler 
   netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
   ti->min_column = min_col;
   ti->max_column = max_col;
-  it->get_first_data_point = first;
-  it->get_next_data_point = next;
+  it->get_first_data_point = source_first;
+  it->get_next_data_point = source_next;
+  it->myvoid = need_ntpdata ? (void *)it : NULL; /* any non-NULL pointer: a flag */
   it->table_reginfo = ti;
   netsnmp_register_table_iterator(reg, it);
 }
@@ -450,10 +418,10 @@ agent_ntpmib_init(struct agent *a)
                                             OID_LENGTH(control_oid), HANDLER_CAN_RWRITE);
   if (reg)
     netsnmp_register_scalar_group(reg, 1, 2);
-  register_iterator("ntpAssociationTable", assoc_oid, OID_LENGTH(assoc_oid), assoc_handler, 2,
-                    10, assoc_first, assoc_next);
-  register_iterator("ntpAssociationStatisticsTable", stat_oid, OID_LENGTH(stat_oid),
-                    stat_handler, 1, 3, stat_first, stat_next);
+  register_source_table("ntpAssociationTable", assoc_oid, OID_LENGTH(assoc_oid), assoc_handler,
+                        2, 10, false);
+  register_source_table("ntpAssociationStatisticsTable", stat_oid, OID_LENGTH(stat_oid),
+                        stat_handler, 1, 3, true);
 }
 
 /* ---- ntpEntControl (.1.4, read-write) and the notifications (.0.n) ----------------- */
