@@ -124,6 +124,7 @@ main(int argc, char **argv)
     printf("%s\n", out);
     if (cfg.common.action == CLI_HELP)
       printf("\n%s\n%s", usage, help);
+    chrony_check_free(&cfg);
     return TSYNC_STATE_UNKNOWN;
   }
   trace.verbose = cfg.common.verbose;

@@ -74,10 +74,12 @@ main(int argc, char **argv)
     printf("%s\n", out);
     if (cfg.common.action == CLI_HELP)
       printf("\n%s\n%s", usage, help);
+    esxi_free(&cfg);
     return TSYNC_STATE_UNKNOWN;
   }
   if (!vsphere_global_init()) {
     puts("ESXI UNKNOWN: cannot initialise libcurl");
+    esxi_free(&cfg);
     return TSYNC_STATE_UNKNOWN;
   }
   trace.verbose = cfg.common.verbose;

@@ -72,6 +72,7 @@ main(int argc, char **argv)
     printf("%s\n", out);
     if (cfg.common.action == CLI_HELP)
       printf("\n%s\n%s", usage, help);
+    w32time_free(&cfg);
     return TSYNC_STATE_UNKNOWN;
   }
   trace.verbose = cfg.common.verbose;
