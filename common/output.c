@@ -227,23 +227,34 @@ put_long_output(struct sbuf *b, const struct tsync_report *rep, int verbose)
     put(b, "queried via %s\n", rep->transport);
 }
 
+void
+out_status_line(const char *prefix, const struct eval_result *res, char *buf, size_t len)
+{
+  char summary[EVAL_MAX_MSGS * 64];
+
+  if (len == 0)
+    return;
+  out_summary(res, summary, sizeof(summary));
+  /* '|' would start perfdata early: names from the daemon must not contain it */
+  for (char *p = summary; (p = strchr(p, '|')); p++)
+    *p = '/';
+  if (snprintf(buf, len, "%s %s: %s", prefix, tsync_state_str(res->state), summary) < 0)
+    buf[0] = '\0';
+}
+
 enum tsync_status
 out_nagios(const char *prefix, const struct eval_result *res, const struct tsync_report *rep,
            int verbose, char *buf, size_t len)
 {
   struct sbuf b = {buf, len, 0, false};
-  char summary[EVAL_MAX_MSGS * 64], item[THR_TEXT_SIZE * 2 + 128];
+  char line[EVAL_MAX_MSGS * 64 + 64], item[THR_TEXT_SIZE * 2 + 128];
   unsigned i;
 
   if (len == 0)
     return TSYNC_ERR_TOO_LARGE;
   buf[0] = '\0';
-  out_summary(res, summary, sizeof(summary));
-  /* '|' would start perfdata early: names from the daemon must not contain it */
-  for (i = 0; summary[i]; i++)
-    if (summary[i] == '|')
-      summary[i] = '/';
-  put(&b, "%s %s: %s", prefix, tsync_state_str(res->state), summary);
+  out_status_line(prefix, res, line, sizeof(line));
+  put(&b, "%s", line);
   for (i = 0; i < res->n_perf; i++)
     if (out_perf_item(&res->perf[i], item, sizeof(item)) == TSYNC_OK)
       put(&b, "%s%s", i ? " " : " | ", item);

@@ -34,6 +34,11 @@ enum tsync_status out_discovery(const struct tsync_report *rep, char *buf,
 /* The summary alone: the findings worst first joined by ", ", or the OK text. */
 void out_summary(const struct eval_result *res, char *buf, size_t len);
 
+/* The first line without perfdata: "PREFIX STATE: summary" ('|' in names becomes '/').
+ * The agent's tsyncCheckStatusText is this line. */
+void out_status_line(const char *prefix, const struct eval_result *res, char *buf,
+                     size_t len);
+
 /* One perfdata item: 'label'=value[uom];warn;crit;min;max (label quoted when needed). */
 enum tsync_status out_perf_item(const struct eval_perf *p, char *buf, size_t len) TSYNC_WUR;
 

@@ -88,17 +88,13 @@ static void
 publish(struct agent_check *c, const struct tsync_report *rep, const struct eval_result *ev)
 {
   struct agent_result r;
-  char summary[EVAL_MAX_MSGS * 64];
   size_t i;
 
   memset(&r, 0, sizeof(r));
   r.valid = true;
   r.when = tsync_now();
   r.state = ev->state;
-  out_summary(ev, summary, sizeof(summary));
-  if (snprintf(r.status, sizeof(r.status), "%s %s: %s", prefix(c->kind),
-               tsync_state_str(ev->state), summary) < 0)
-    r.status[0] = '\0';
+  out_status_line(prefix(c->kind), ev, r.status, sizeof(r.status));
   r.have_offset = rep->have_clock || (rep->n_hosts && rep->hosts[0].have_offset);
   r.offset = rep->n_hosts ? rep->hosts[0].offset : rep->clock.offset;
   r.stratum = rep->clock.stratum;
@@ -115,14 +111,15 @@ publish(struct agent_check *c, const struct tsync_report *rep, const struct eval
   pthread_mutex_unlock(&c->lock);
 }
 
+/* A poll that could not run: st says which state the row gets. */
 static void
-publish_failure(struct agent_check *c, const char *msg)
+publish_failure(struct agent_check *c, enum tsync_status st, const char *msg)
 {
   struct tsync_report rep;
   struct eval_result ev;
 
   memset(&rep, 0, sizeof(rep));
-  eval_failure(TSYNC_ERR_NOMEM, msg, &ev);
+  eval_failure(st, msg, &ev);
   publish(c, &rep, &ev);
 }
 
@@ -148,61 +145,59 @@ wait_next(struct agent *a, struct timespec started)
   return go;
 }
 
+/* A poller thread: once() runs every interval until the agent stops. */
 struct job {
   struct agent *a;
   struct agent_check *c; /* NULL: the NTP batch or the NTPv4 poller */
+  void (*once)(struct job *j);
 };
 
 static void *
-chrony_loop(void *arg)
+poll_loop(void *arg)
 {
   struct job *j = arg;
-  char client[48];
+  struct timespec t0;
 
-  /* one client socket file per thread: chrony_client_path names it by pid */
-  if (snprintf(client, sizeof(client), "%s.%u", AGENT_NAME, j->c->index) < 0)
-    client[0] = '\0';
   do {
-    struct timespec t0 = tsync_now();
-    struct tsync_report rep;
-    struct eval_result ev;
-
-    chrony_check_run(&j->c->cfg.chrony, client, NULL, NULL, &rep, &ev);
-    publish(j->c, &rep, &ev);
-    tsync_report_free(&rep);
-    if (!wait_next(j->a, t0))
-      break;
-  } while (1);
+    t0 = tsync_now();
+    j->once(j);
+  } while (wait_next(j->a, t0));
   free(j);
   return NULL;
 }
 
-static void *
-esxi_loop(void *arg)
+static void
+poll_chrony(struct job *j)
 {
-  struct job *j = arg;
+  struct tsync_report rep;
+  struct eval_result ev;
+  char client[48];
+
+  /* one client socket file per check: chrony_client_path names it by pid */
+  if (snprintf(client, sizeof(client), "%s.%u", AGENT_NAME, j->c->index) < 0)
+    client[0] = '\0';
+  chrony_check_run(&j->c->cfg.chrony, client, NULL, NULL, &rep, &ev);
+  publish(j->c, &rep, &ev);
+  tsync_report_free(&rep);
+}
+
+static void
+poll_esxi(struct job *j)
+{
   struct esxi_cfg *cfg = &j->c->cfg.esxi;
+  struct tsync_report rep;
+  struct eval_result ev;
+  struct tsync_err err;
 
-  do {
-    struct timespec t0 = tsync_now();
-    struct tsync_report rep;
-    struct eval_result ev;
-    struct tsync_err err;
-
-    memset(&rep, 0, sizeof(rep));
-    /* the password lives in memory only for the length of a run */
-    if (esxi_read_authfile(cfg->authfile, cfg, &err) != TSYNC_OK)
-      eval_failure(TSYNC_ERR_ARG, err.msg, &ev);
-    else
-      esxi_run(cfg, NULL, NULL, &rep, &ev);
-    esxi_forget(cfg);
-    publish(j->c, &rep, &ev);
-    tsync_report_free(&rep);
-    if (!wait_next(j->a, t0))
-      break;
-  } while (1);
-  free(j);
-  return NULL;
+  memset(&rep, 0, sizeof(rep));
+  /* the password lives in memory only for the length of a run */
+  if (esxi_read_authfile(cfg->authfile, cfg, &err) != TSYNC_OK)
+    eval_failure(TSYNC_ERR_ARG, err.msg, &ev);
+  else
+    esxi_run(cfg, NULL, NULL, &rep, &ev);
+  esxi_forget(cfg);
+  publish(j->c, &rep, &ev);
+  tsync_report_free(&rep);
 }
 
 struct batch {
@@ -248,52 +243,48 @@ poll_ntp_batch(struct agent_check **list, size_t n)
     o.samples = list[0]->cfg.w32time.samples;
     o.done = ntp_done;
     o.done_ctx = &b;
-    if (sntp_query(req, res, n, &o, tsync_deadline_in(longest), &err) != TSYNC_OK)
-      for (size_t i = 0; i < n; i++)
-        publish_failure(list[i], err.msg);
+    enum tsync_status st = sntp_query(req, res, n, &o, tsync_deadline_in(longest), &err);
+
+    for (size_t i = 0; st != TSYNC_OK && i < n; i++)
+      publish_failure(list[i], st, err.msg);
   } else {
     for (size_t i = 0; i < n; i++)
-      publish_failure(list[i], "out of memory");
+      publish_failure(list[i], TSYNC_ERR_NOMEM, "out of memory");
   }
   free(req);
   free(res);
 }
 
-static void *
-ntp_batch_loop(void *arg)
+/* Every NTP check, one batch per distinct sample count (usually just one). */
+static void
+poll_ntp(struct job *j)
 {
-  struct job *j = arg;
   struct agent *a = j->a;
   struct agent_check **list = calloc(a->n_checks, sizeof(*list));
 
-  while (list) {
-    struct timespec t0 = tsync_now();
-    size_t i, k, n;
+  for (size_t i = 0; i < a->n_checks; i++) {
+    struct agent_check *c = a->checks[i];
+    bool seen = false;
+    size_t k, n;
 
-    /* one batch per distinct sample count, usually just one */
-    for (i = 0; i < a->n_checks; i++) {
-      struct agent_check *c = a->checks[i];
-      bool seen = false;
-
-      if (c->kind != AGENT_W32TIME)
-        continue;
-      for (k = 0; k < i && !seen; k++)
-        seen = a->checks[k]->kind == AGENT_W32TIME &&
-               a->checks[k]->cfg.w32time.samples == c->cfg.w32time.samples;
-      if (seen)
-        continue;
-      for (n = 0, k = i; k < a->n_checks; k++)
-        if (a->checks[k]->kind == AGENT_W32TIME &&
-            a->checks[k]->cfg.w32time.samples == c->cfg.w32time.samples)
-          list[n++] = a->checks[k];
-      poll_ntp_batch(list, n);
+    if (c->kind != AGENT_W32TIME)
+      continue;
+    if (!list) {
+      publish_failure(c, TSYNC_ERR_NOMEM, "out of memory");
+      continue;
     }
-    if (!wait_next(a, t0))
-      break;
+    for (k = 0; k < i && !seen; k++)
+      seen = a->checks[k]->kind == AGENT_W32TIME &&
+             a->checks[k]->cfg.w32time.samples == c->cfg.w32time.samples;
+    if (seen)
+      continue;
+    for (n = 0, k = i; k < a->n_checks; k++)
+      if (a->checks[k]->kind == AGENT_W32TIME &&
+          a->checks[k]->cfg.w32time.samples == c->cfg.w32time.samples)
+        list[n++] = a->checks[k];
+    poll_ntp_batch(list, n);
   }
   free(list);
-  free(j);
-  return NULL;
 }
 
 /* The local chronyd for NTPv4-MIB: tracking, sources, and the packet counters. */
@@ -333,24 +324,14 @@ poll_local_chrony(struct agent *a)
     tsync_report_free(&rep);
 }
 
-static void *
-ntp_local_loop(void *arg)
+static void
+poll_local(struct job *j)
 {
-  struct job *j = arg;
-
-  do {
-    struct timespec t0 = tsync_now();
-
-    poll_local_chrony(j->a);
-    if (!wait_next(j->a, t0))
-      break;
-  } while (1);
-  free(j);
-  return NULL;
+  poll_local_chrony(j->a);
 }
 
 static enum tsync_status
-spawn(struct agent *a, void *(*fn)(void *), struct agent_check *c, struct tsync_err *err)
+spawn(struct agent *a, void (*once)(struct job *), struct agent_check *c, struct tsync_err *err)
 {
   struct job *j = malloc(sizeof(*j));
 
@@ -358,7 +339,8 @@ spawn(struct agent *a, void *(*fn)(void *), struct agent_check *c, struct tsync_
     return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory");
   j->a = a;
   j->c = c;
-  if (pthread_create(&a->threads[a->n_threads], NULL, fn, j) != 0) {
+  j->once = once;
+  if (pthread_create(&a->threads[a->n_threads], NULL, poll_loop, j) != 0) {
     free(j);
     return tsync_err_set(err, TSYNC_ERR_SYS, "cannot start a poller thread");
   }
@@ -382,17 +364,17 @@ agent_pollers_start(struct agent *a, struct tsync_err *err)
   a->threads = calloc(a->n_checks + 2, sizeof(*a->threads));
   if (!a->threads)
     return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory");
-  if (spawn(a, ntp_local_loop, NULL, err) != TSYNC_OK)
+  if (spawn(a, poll_local, NULL, err) != TSYNC_OK)
     return TSYNC_ERR_SYS;
   for (i = 0; i < a->n_checks; i++) {
     struct agent_check *c = a->checks[i];
 
     if (c->kind == AGENT_W32TIME)
       ntp = true;
-    else if (spawn(a, c->kind == AGENT_CHRONY ? chrony_loop : esxi_loop, c, err) != TSYNC_OK)
+    else if (spawn(a, c->kind == AGENT_CHRONY ? poll_chrony : poll_esxi, c, err) != TSYNC_OK)
       return TSYNC_ERR_SYS;
   }
-  return ntp ? spawn(a, ntp_batch_loop, NULL, err) : TSYNC_OK;
+  return ntp ? spawn(a, poll_ntp, NULL, err) : TSYNC_OK;
 }
 
 void
