@@ -10,6 +10,7 @@
 
 #include "deadline.h"
 #include "esxi_check.h"
+#include "keyfile.h"
 #include "parse.h"
 
 #define LOGOUT_RESERVE 1.5 /* seconds of -t kept for the Logout */
@@ -75,30 +76,17 @@ take_value(char *dst, size_t len, const char *value)
 enum tsync_status
 esxi_read_authfile(const char *path, struct esxi_cfg *cfg, struct tsync_err *err)
 {
-  char buf[2048], *line, *next;
-  struct stat st;
-  ssize_t n;
-  /* O_NONBLOCK: a FIFO put in its place is refused below instead of waited on */
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  char buf[KEYFILE_MAX], *pos = buf, *line;
 
-  if (fd < 0)
-    return tsync_err_errno(err, TSYNC_ERR_ARG, errno, "cannot read authfile %s", path);
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-    close(fd);
-    return tsync_err_set(err, TSYNC_ERR_ARG,
-                         "authfile %s may be read by group or others: chmod 600 it", path);
-  }
-  n = read(fd, buf, sizeof(buf) - 1);
-  close(fd);
-  buf[n > 0 ? n : 0] = '\0';
-  for (line = buf; *line; line = next) {
-    next = line + strcspn(line, "\n");
-    if (*next)
-      *next++ = '\0';
-    if (strncmp(line, "username=", 9) == 0 && !cfg->username[0])
-      take_value(cfg->username, sizeof(cfg->username), line + 9);
-    else if (strncmp(line, "password=", 9) == 0)
-      take_value(cfg->password, sizeof(cfg->password), line + 9);
+  if (keyfile_read(path, "authfile", false, NULL, buf, sizeof(buf), err) != TSYNC_OK)
+    return TSYNC_ERR_ARG;
+  while ((line = keyfile_line(&pos))) {
+    const char *v;
+
+    if ((v = keyfile_value(line, "username")) && !cfg->username[0])
+      take_value(cfg->username, sizeof(cfg->username), v);
+    else if ((v = keyfile_value(line, "password")))
+      take_value(cfg->password, sizeof(cfg->password), v);
   }
   memset(buf, 0, sizeof(buf));
   if (!cfg->password[0])

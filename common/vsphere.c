@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 
 #include "deadline.h"
+#include "keyfile.h"
 #include "vsphere_int.h"
 
 /* A growing response body with a ceiling (curl's dynbuf idea): past it, the transfer
@@ -255,37 +256,24 @@ vs_request(struct vsphere *v, const char *method, const char *path, const char *
 static enum tsync_status
 session_load(struct vsphere *v, struct tsync_err *err)
 {
-  char buf[2048], api[16] = "", base[sizeof(v->base)] = "", session[VS_TOKEN_SIZE] = "";
+  char buf[KEYFILE_MAX], api[16] = "", base[sizeof(v->base)] = "", session[VS_TOKEN_SIZE] = "";
   const char *path = v->t->session_file;
-  struct stat st;
-  char *line, *next;
-  ssize_t n;
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  char *pos = buf, *line;
+  bool missing;
 
-  if (fd < 0)
-    return errno == ENOENT ? TSYNC_OK
-                           : tsync_err_errno(err, TSYNC_ERR_ARG, errno, "cannot read %s", path);
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-      (st.st_mode & 077)) {
-    close(fd);
-    return tsync_err_set(err, TSYNC_ERR_ARG,
-                         "session file %s must be a regular file of this user with mode 0600",
-                         path);
+  if (keyfile_read(path, "session file", true, &missing, buf, sizeof(buf), err) != TSYNC_OK)
+    return TSYNC_ERR_ARG;
+  while ((line = keyfile_line(&pos))) {
+    const char *val;
+
+    if ((val = keyfile_value(line, "api")))
+      tsync_copy(api, sizeof(api), val);
+    else if ((val = keyfile_value(line, "base")))
+      tsync_copy(base, sizeof(base), val);
+    else if ((val = keyfile_value(line, "session")))
+      tsync_copy(session, sizeof(session), val);
   }
-  n = read(fd, buf, sizeof(buf) - 1);
-  close(fd);
-  buf[n > 0 ? n : 0] = '\0';
-  for (line = buf; *line; line = next) {
-    next = line + strcspn(line, "\n");
-    if (*next)
-      *next++ = '\0';
-    if (strncmp(line, "api=", 4) == 0)
-      tsync_copy(api, sizeof(api), line + 4);
-    else if (strncmp(line, "base=", 5) == 0)
-      tsync_copy(base, sizeof(base), line + 5);
-    else if (strncmp(line, "session=", 8) == 0)
-      tsync_copy(session, sizeof(session), line + 8);
-  }
+  memset(buf, 0, sizeof(buf));
   /* a session of another endpoint or dialect is not ours to use */
   if (session[0] && strcmp(api, v->ops->name) == 0 && strcmp(base, v->base) == 0) {
     tsync_copy(v->session, sizeof(v->session), session);
