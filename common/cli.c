@@ -123,6 +123,21 @@ cli_version(const char *prog, char *buf, size_t len)
     buf[0] = '\0';
 }
 
+int
+cli_render_info(const struct cli_common *c, const char *prog, const char *usage,
+                const char *help, char *buf, size_t len)
+{
+  char version[128];
+
+  cli_version(prog, version, sizeof(version));
+  if (snprintf(buf, len, "%s\n%s%s%s%s", version, c->action == CLI_HELP ? "\n" : "",
+               c->action == CLI_HELP ? usage : "", c->action == CLI_HELP ? "\n" : "",
+               c->action == CLI_HELP ? help : "") < 0 &&
+      len)
+    buf[0] = '\0';
+  return TSYNC_STATE_UNKNOWN;
+}
+
 void
 cli_trace_collect(void *ctx, int level, const char *line)
 {

@@ -106,4 +106,9 @@ int cli_render_usage_error(const struct cli_common *c, const char *prefix, const
 /* "check_chrony v1.0.0 (timesync-monitor 1.0.0)". */
 void cli_version(const char *prog, char *buf, size_t len);
 
+/* For --version and --help: the version line, and for --help the usage and help texts.
+ * Returns the exit code (3, as Monitoring Plugins do). */
+int cli_render_info(const struct cli_common *c, const char *prog, const char *usage,
+                    const char *help, char *buf, size_t len);
+
 #endif

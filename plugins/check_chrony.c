@@ -120,12 +120,10 @@ main(int argc, char **argv)
     return code;
   }
   if (cfg.common.action != CLI_RUN) {
-    cli_version(PROG, out, sizeof(out));
-    printf("%s\n", out);
-    if (cfg.common.action == CLI_HELP)
-      printf("\n%s\n%s", usage, help);
+    code = cli_render_info(&cfg.common, PROG, usage, help, out, sizeof(out));
+    fputs(out, stdout);
     chrony_check_free(&cfg);
-    return TSYNC_STATE_UNKNOWN;
+    return code;
   }
   trace.verbose = cfg.common.verbose;
   guard_client_socket(&cfg);

@@ -70,12 +70,10 @@ main(int argc, char **argv)
     return code;
   }
   if (cfg.common.action != CLI_RUN) {
-    cli_version(PROG, out, sizeof(out));
-    printf("%s\n", out);
-    if (cfg.common.action == CLI_HELP)
-      printf("\n%s\n%s", usage, help);
+    code = cli_render_info(&cfg.common, PROG, usage, help, out, sizeof(out));
+    fputs(out, stdout);
     esxi_free(&cfg);
-    return TSYNC_STATE_UNKNOWN;
+    return code;
   }
   if (!vsphere_global_init()) {
     puts("ESXI UNKNOWN: cannot initialise libcurl");
