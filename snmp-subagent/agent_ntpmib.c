@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include "agent.h"
+#include "agent_value.h"
 #include "tsync_oids.h"
 
 #define NTP_EPOCH_OFFSET 2208988800.0 /* 1900 to 1970 */
@@ -42,17 +43,6 @@ snapshot(struct tsync_report *out)
   return ok;
 }
 
-static void
-str(netsnmp_request_info *r, const char *s)
-{
-  snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, s, strlen(s));
-}
-
-static void
-num(netsnmp_request_info *r, u_char type, long v)
-{
-  snmp_set_var_typed_value(r->requestvb, type, &v, sizeof(v));
-}
 
 static void
 ms(netsnmp_request_info *r, double seconds, bool sign)
@@ -61,7 +51,7 @@ ms(netsnmp_request_info *r, double seconds, bool sign)
 
   if (snprintf(text, sizeof(text), sign ? "%+.3f ms" : "%.3f ms", seconds * 1e3) < 0)
     text[0] = '\0';
-  str(r, text);
+  agent_set_string(r, text);
 }
 
 /* NtpDateTime: 128-bit NTP date (era, era offset, 64-bit fraction) into d[16]; returns
@@ -139,21 +129,21 @@ info_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_re
   char sys[160];
 
   switch (col) {
-  case 1: str(r, "chrony"); break;
-  case 2: str(r, ""); break; /* chronyd does not tell its version over cmdmon */
-  case 3: str(r, "chrony project (read by " AGENT_NAME ")"); break;
+  case 1: agent_set_string(r, "chrony"); break;
+  case 2: agent_set_string(r, ""); break; /* chronyd does not tell its version over cmdmon */
+  case 3: agent_set_string(r, "chrony project (read by " AGENT_NAME ")"); break;
   case 4:
     if (uname(&u) != 0 || snprintf(sys, sizeof(sys), "%s %s", u.sysname, u.machine) < 0)
       tsync_copy(sys, sizeof(sys), "");
-    str(r, sys);
+    agent_set_string(r, sys);
     break;
-  case 5: num(r, ASN_UNSIGNED, 1000000000L); break; /* nanosecond timestamps */
-  case 6: num(r, ASN_INTEGER, -30); break;          /* log2 of 1 ns */
+  case 5: agent_set_number(r, ASN_UNSIGNED, 1000000000L); break; /* nanosecond timestamps */
+  case 6: agent_set_number(r, ASN_INTEGER, -30); break;          /* log2 of 1 ns */
   case 7:
     if (ok)
       ms(r, rep->clock.root_delay / 2.0 + rep->clock.root_dispersion, false);
     else
-      str(r, "");
+      agent_set_string(r, "");
     break;
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
   }
@@ -168,14 +158,19 @@ status_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_
 
   (void)clock_gettime(CLOCK_REALTIME, &now);
   switch (col) {
-  case 1: num(r, ASN_INTEGER, current_mode(ok, rep)); break;
-  case 2: num(r, ASN_UNSIGNED, ok && rep->clock.stratum ? (long)rep->clock.stratum : 16); break;
-  case 3: num(r, ASN_UNSIGNED, sel); break;
-  case 4: str(r, ok ? rep->clock.ref_name : ""); break;
+  case 1: agent_set_number(r, ASN_INTEGER, current_mode(ok, rep)); break;
+  case 2:
+    agent_set_number(r, ASN_UNSIGNED,
+                     ok && rep->clock.stratum ? (long)rep->clock.stratum : 16);
+    break;
+  case 3: agent_set_number(r, ASN_UNSIGNED, sel); break;
+  case 4: agent_set_string(r, ok ? rep->clock.ref_name : ""); break;
   case 5: ms(r, ok ? rep->clock.offset : 0.0, true); break;
-  case 6: num(r, ASN_UNSIGNED, ok ? (long)rep->n_sources : 0); break;
+  case 6: agent_set_number(r, ASN_UNSIGNED, ok ? (long)rep->n_sources : 0); break;
   case 7: ms(r, ok ? rep->clock.root_dispersion : 0.0, false); break;
-  case 8: num(r, ASN_TIMETICKS, (long)(time(NULL) - the_agent->started) * 100); break;
+  case 8:
+    agent_set_number(r, ASN_TIMETICKS, (long)(time(NULL) - the_agent->started) * 100);
+    break;
   case 9:
     ntp_date(r, ok && rep->clock.leap != TSYNC_LEAP_UNSYNC
                     ? (double)now.tv_sec + now.tv_nsec / 1e9
@@ -188,7 +183,7 @@ status_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_
                     : 0.0);
     break;
   case 11:
-    num(r, ASN_INTEGER, !ok ? 0 : rep->clock.leap == TSYNC_LEAP_INSERT ? 1
+    agent_set_number(r, ASN_INTEGER, !ok ? 0 : rep->clock.leap == TSYNC_LEAP_INSERT ? 1
                                  : rep->clock.leap == TSYNC_LEAP_DELETE ? -1
                                                                         : 0);
     break;
@@ -200,12 +195,12 @@ status_value(netsnmp_request_info *r, unsigned col, bool ok, const struct tsync_
       netsnmp_set_request_error(NULL, r, SNMP_NOSUCHINSTANCE);
       break;
     }
-    num(r, ASN_COUNTER,
+    agent_set_number(r, ASN_COUNTER,
         (long)(uint32_t)(col == 12   ? rep->stats.ntp_hits
                          : col == 13 ? rep->stats.ntp_hits - rep->stats.ntp_drops
                                      : rep->stats.ntp_drops));
     break;
-  case 16: num(r, ASN_COUNTER, (long)(uint32_t)the_agent->notifications); break;
+  case 16: agent_set_number(r, ASN_COUNTER, (long)(uint32_t)the_agent->notifications); break;
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
   }
 }
@@ -313,21 +308,23 @@ assoc_value(netsnmp_request_info *r, unsigned col, const struct tsync_source *s)
   bool have = inet_pton(family, s->address, addr) == 1;
 
   switch (col) {
-  case 2: str(r, s->name); break;
-  case 3: str(r, s->address); break; /* chrony's refid for an NTP source is its address */
-  case 4: num(r, ASN_INTEGER, family == AF_INET6 ? 2 : 1); break;
+  case 2: agent_set_string(r, s->name); break;
+  case 3: /* chrony's refid for an NTP source is its address */
+    agent_set_string(r, s->address);
+    break;
+  case 4: agent_set_number(r, ASN_INTEGER, family == AF_INET6 ? 2 : 1); break;
   case 5:
     snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, addr,
                              have ? (family == AF_INET6 ? 16 : 4) : 0);
     break;
   case 6: ms(r, s->offset, true); break;
-  case 7: num(r, ASN_UNSIGNED, s->stratum ? (long)s->stratum : 16); break;
+  case 7: agent_set_number(r, ASN_UNSIGNED, s->stratum ? (long)s->stratum : 16); break;
   case 8: ms(r, s->have_stats ? s->sd : 0.0, false); break; /* jitter: the std deviation */
   case 9: /* delay: NTP_DATA, socket only */
     if (s->have_ntpdata)
       ms(r, s->delay, false);
     else
-      str(r, "");
+      agent_set_string(r, "");
     break;
   case 10: ms(r, s->error, false); break;                  /* the sample's error bound */
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
@@ -352,10 +349,10 @@ stat_value(netsnmp_request_info *r, unsigned col, const struct tsync_source *s)
     return;
   }
   switch (col) {
-  case 1: num(r, ASN_COUNTER, (long)s->pkts_rx); break;
-  case 2: num(r, ASN_COUNTER, (long)s->pkts_tx); break;
+  case 1: agent_set_number(r, ASN_COUNTER, (long)s->pkts_rx); break;
+  case 2: agent_set_number(r, ASN_COUNTER, (long)s->pkts_tx); break;
   case 3: /* received but failed the NTP tests (chrony's RX minus valid) */
-    num(r, ASN_COUNTER, (long)(uint32_t)(s->pkts_rx - s->pkts_valid));
+    agent_set_number(r, ASN_COUNTER, (long)(uint32_t)(s->pkts_rx - s->pkts_valid));
     break;
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
   }
@@ -495,7 +492,7 @@ control_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
     if (info->mode != MODE_GET) {
       control_set(info, r, col);
     } else if (col == 1) {
-      num(r, ASN_UNSIGNED, (long)the_agent->heartbeat_interval);
+      agent_set_number(r, ASN_UNSIGNED, (long)the_agent->heartbeat_interval);
     } else {
       snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, b,
                                bits_octets(the_agent->notif_bits, b));

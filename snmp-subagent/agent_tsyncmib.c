@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "agent_value.h"
 #include "deadline.h"
 #include "tsync_oids.h"
 
@@ -46,26 +47,6 @@ agent_tsyncmib_rows(struct agent *a)
 }
 
 static void
-set_string(netsnmp_request_info *r, const char *s)
-{
-  size_t n = strlen(s);
-
-  snmp_set_var_typed_value(r->requestvb, ASN_OCTET_STR, s, n > 255 ? 255 : n);
-}
-
-static void
-set_unsigned(netsnmp_request_info *r, unsigned long v)
-{
-  snmp_set_var_typed_value(r->requestvb, ASN_UNSIGNED, &v, sizeof(v));
-}
-
-static void
-set_integer(netsnmp_request_info *r, long v)
-{
-  snmp_set_var_typed_value(r->requestvb, ASN_INTEGER, &v, sizeof(v));
-}
-
-static void
 offset_text(const struct agent_result *res, char *buf, size_t len)
 {
   if (!res->have_offset || snprintf(buf, len, "%+.6f s", res->offset) < 0)
@@ -81,18 +62,25 @@ check_value(netsnmp_request_info *r, unsigned col, struct agent_check *c,
   const char *status = res->valid ? res->status : "not polled yet";
 
   switch (col) {
-  case TSYNC_COL_CHECK_NAME: set_string(r, c->name); break;
-  case TSYNC_COL_CHECK_KIND: set_integer(r, c->kind); break;
-  case TSYNC_COL_CHECK_TARGET: set_string(r, c->target); break;
-  case TSYNC_COL_CHECK_STATE: set_integer(r, res->valid ? res->state : TSYNC_STATE_UNKNOWN); break;
-  case TSYNC_COL_CHECK_STATUS_TEXT: set_string(r, status); break;
-  case TSYNC_COL_CHECK_OFFSET: set_integer(r, res->have_offset ? agent_usec(res->offset) : 0); break;
-  case TSYNC_COL_CHECK_OFFSET_TEXT: offset_text(res, text, sizeof(text)); set_string(r, text); break;
-  case TSYNC_COL_CHECK_STRATUM: set_unsigned(r, res->stratum); break;
-  case TSYNC_COL_CHECK_REACH: set_unsigned(r, res->reach); break;
-  case TSYNC_COL_CHECK_USABLE: set_unsigned(r, res->usable); break;
+  case TSYNC_COL_CHECK_NAME: agent_set_string(r, c->name); break;
+  case TSYNC_COL_CHECK_KIND: agent_set_number(r, ASN_INTEGER, c->kind); break;
+  case TSYNC_COL_CHECK_TARGET: agent_set_string(r, c->target); break;
+  case TSYNC_COL_CHECK_STATE:
+    agent_set_number(r, ASN_INTEGER, res->valid ? res->state : TSYNC_STATE_UNKNOWN);
+    break;
+  case TSYNC_COL_CHECK_STATUS_TEXT: agent_set_string(r, status); break;
+  case TSYNC_COL_CHECK_OFFSET:
+    agent_set_number(r, ASN_INTEGER, res->have_offset ? agent_usec(res->offset) : 0);
+    break;
+  case TSYNC_COL_CHECK_OFFSET_TEXT:
+    offset_text(res, text, sizeof(text));
+    agent_set_string(r, text);
+    break;
+  case TSYNC_COL_CHECK_STRATUM: agent_set_number(r, ASN_UNSIGNED, res->stratum); break;
+  case TSYNC_COL_CHECK_REACH: agent_set_number(r, ASN_UNSIGNED, res->reach); break;
+  case TSYNC_COL_CHECK_USABLE: agent_set_number(r, ASN_UNSIGNED, res->usable); break;
   case TSYNC_COL_CHECK_AGE: /* 4294967295: no poll has completed yet (the MIB says so) */
-    set_unsigned(r, !res->valid ? 4294967295UL : age > 0 ? (unsigned long)age : 0);
+    agent_set_number(r, ASN_UNSIGNED, !res->valid ? 4294967295L : age > 0 ? (long)age : 0);
     break;
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
   }
@@ -177,16 +165,16 @@ source_value(netsnmp_request_info *r, unsigned col, const struct agent_source *s
   char text[48];
 
   switch (col) {
-  case TSYNC_COL_SOURCE_NAME: set_string(r, s->name); break;
-  case TSYNC_COL_SOURCE_ADDRESS: set_string(r, s->address); break;
-  case TSYNC_COL_SOURCE_STATE: set_integer(r, (long)s->state + 1); break;
-  case TSYNC_COL_SOURCE_STRATUM: set_unsigned(r, s->stratum); break;
-  case TSYNC_COL_SOURCE_REACH: set_unsigned(r, s->reach); break;
-  case TSYNC_COL_SOURCE_OFFSET: set_integer(r, agent_usec(s->offset)); break;
+  case TSYNC_COL_SOURCE_NAME: agent_set_string(r, s->name); break;
+  case TSYNC_COL_SOURCE_ADDRESS: agent_set_string(r, s->address); break;
+  case TSYNC_COL_SOURCE_STATE: agent_set_number(r, ASN_INTEGER, s->state + 1); break;
+  case TSYNC_COL_SOURCE_STRATUM: agent_set_number(r, ASN_UNSIGNED, s->stratum); break;
+  case TSYNC_COL_SOURCE_REACH: agent_set_number(r, ASN_UNSIGNED, s->reach); break;
+  case TSYNC_COL_SOURCE_OFFSET: agent_set_number(r, ASN_INTEGER, agent_usec(s->offset)); break;
   case TSYNC_COL_SOURCE_OFFSET_TEXT:
     if (snprintf(text, sizeof(text), "%+.6f s", s->offset) < 0)
       text[0] = '\0';
-    set_string(r, text);
+    agent_set_string(r, text);
     break;
   default: netsnmp_set_request_error(NULL, r, SNMP_NOSUCHOBJECT); break;
   }
