@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "chrony_wire.h"
+#include "wire_bytes.h"
 
 #define PKT_TYPE_REQUEST 1
 #define PKT_TYPE_REPLY 2
@@ -30,44 +31,10 @@ static const struct {
     {CHRONY_REQ_SELECT_DATA, 23, 48},
 };
 
-static uint16_t
-get16(const uint8_t *p)
-{
-  return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-  return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
 static double
 getfloat(const uint8_t *p)
 {
-  return chrony_wire_float(get32(p));
+  return chrony_wire_float(wire_get32(p));
 }
 
 size_t
@@ -79,10 +46,10 @@ chrony_wire_request(uint8_t *buf, size_t len, uint16_t cmd, uint16_t attempt,
   memset(buf, 0, CHRONY_REQ_SIZE);
   buf[0] = CHRONY_PROTO_VERSION;
   buf[1] = PKT_TYPE_REQUEST;
-  put16(buf + 4, cmd);
-  put16(buf + 6, attempt);
+  wire_put16(buf + 4, cmd);
+  wire_put16(buf + 6, attempt);
   /* the sequence is echoed byte for byte; its byte order does not matter */
-  put32(buf + 8, sequence);
+  wire_put32(buf + 8, sequence);
   if (data_len)
     memcpy(buf + CHRONY_REQ_HDR_LEN, data, data_len);
   return CHRONY_REQ_SIZE;
@@ -94,10 +61,10 @@ chrony_wire_is_ours(const uint8_t *pkt, size_t len, uint16_t cmd, const uint32_t
 {
   size_t i;
 
-  if (len < CHRONY_RPY_HDR_LEN || get16(pkt + 4) != cmd)
+  if (len < CHRONY_RPY_HDR_LEN || wire_get16(pkt + 4) != cmd)
     return 0;
   for (i = 0; i < n_seqs; i++)
-    if (get32(pkt + 16) == seqs[i])
+    if (wire_get32(pkt + 16) == seqs[i])
       return 1;
   return 0;
 }
@@ -130,10 +97,10 @@ chrony_wire_check(const uint8_t *pkt, size_t len, uint16_t cmd, struct chrony_re
   if (pkt[1] != PKT_TYPE_REPLY || pkt[2] != 0 || pkt[3] != 0)
     return tsync_err_set(err, TSYNC_ERR_PROTO, "reply has packet type %u (reserved %u,%u)",
                          pkt[1], pkt[2], pkt[3]);
-  out->command = get16(pkt + 4);
-  out->code = get16(pkt + 6);
-  out->status = get16(pkt + 8);
-  out->sequence = get32(pkt + 16);
+  out->command = wire_get16(pkt + 4);
+  out->code = wire_get16(pkt + 6);
+  out->status = wire_get16(pkt + 8);
+  out->sequence = wire_get32(pkt + 16);
   out->data = pkt + CHRONY_RPY_HDR_LEN;
   out->data_len = len - CHRONY_RPY_HDR_LEN;
   if (out->command != cmd)
@@ -204,7 +171,7 @@ chrony_wire_float(uint32_t x)
 unsigned
 chrony_wire_ipaddr(const uint8_t *p, char *buf, size_t len)
 {
-  unsigned family = get16(p + 16);
+  unsigned family = wire_get16(p + 16);
   int n = 0;
 
   buf[0] = '\0';
@@ -219,7 +186,7 @@ chrony_wire_ipaddr(const uint8_t *p, char *buf, size_t len)
     break;
   case 3:
     /* chronyc prints unresolved sources in decimal, zero padded */
-    n = snprintf(buf, len, "ID#%010u", (unsigned)get32(p));
+    n = snprintf(buf, len, "ID#%010u", (unsigned)wire_get32(p));
     break;
   default:
     break;
@@ -247,17 +214,17 @@ chrony_wire_refid_name(uint32_t refid, char *buf, size_t len)
 size_t
 chrony_wire_index_body(uint8_t *body, uint32_t index)
 {
-  put32(body, index);
+  wire_put32(body, index);
   return 4;
 }
 
 size_t
 chrony_wire_clients_body(uint8_t *body, uint32_t first, uint32_t count)
 {
-  put32(body, first);
-  put32(body + 4, count);
-  put32(body + 8, 0);  /* min_hits */
-  put32(body + 12, 0); /* reset: never, this is a monitor */
+  wire_put32(body, first);
+  wire_put32(body + 4, count);
+  wire_put32(body + 8, 0);  /* min_hits */
+  wire_put32(body + 12, 0); /* reset: never, this is a monitor */
   return 16;
 }
 
@@ -265,12 +232,12 @@ void
 chrony_wire_tracking(const struct chrony_reply *r, struct tsync_clock *out)
 {
   const uint8_t *d = r->data;
-  uint32_t high = get32(d + 28);
-  unsigned leap = get16(d + 26);
+  uint32_t high = wire_get32(d + 28);
+  unsigned leap = wire_get16(d + 26);
   char ip[TSYNC_ADDR_SIZE];
 
   memset(out, 0, sizeof(*out));
-  out->refid = get32(d);
+  out->refid = wire_get32(d);
   (void)chrony_wire_ipaddr(d + 4, ip, sizeof(ip));
   if (ip[0] && strncmp(ip, "ID#", 3) != 0)
     memcpy(out->ref_name, ip, sizeof(out->ref_name));
@@ -278,11 +245,11 @@ chrony_wire_tracking(const struct chrony_reply *r, struct tsync_clock *out)
     chrony_wire_refid_name(out->refid, out->ref_name, sizeof(out->ref_name));
   /* chrony's local reference is 127.127.1.1; it never uses "LOCL" */
   out->ref_local = out->refid == 0x7F7F0101u;
-  out->stratum = get16(d + 24);
+  out->stratum = wire_get16(d + 24);
   out->leap = leap <= 3 ? (enum tsync_leap)leap : TSYNC_LEAP_UNSYNC;
   /* 0x7fffffff in the high word marks a 32-bit time_t build */
-  out->ref_time = (double)((uint64_t)(high == 0x7fffffffu ? 0 : high) << 32 | get32(d + 32));
-  out->ref_time += (double)(get32(d + 36) > 999999999u ? 999999999u : get32(d + 36)) / 1e9;
+  out->ref_time = (double)((uint64_t)(high == 0x7fffffffu ? 0 : high) << 32 | wire_get32(d + 32));
+  out->ref_time += (double)(wire_get32(d + 36) > 999999999u ? 999999999u : wire_get32(d + 36)) / 1e9;
   out->offset = getfloat(d + 40);
   out->last_offset = getfloat(d + 44);
   out->rms_offset = getfloat(d + 48);
@@ -298,32 +265,32 @@ chrony_wire_tracking(const struct chrony_reply *r, struct tsync_clock *out)
 uint32_t
 chrony_wire_n_sources(const struct chrony_reply *r)
 {
-  return get32(r->data);
+  return wire_get32(r->data);
 }
 
 unsigned
 chrony_wire_source_data(const struct chrony_reply *r, struct tsync_source *out)
 {
   const uint8_t *d = r->data;
-  unsigned family, mode = get16(d + 26), state = get16(d + 24);
+  unsigned family, mode = wire_get16(d + 26), state = wire_get16(d + 24);
 
   memset(out, 0, sizeof(*out));
   family = chrony_wire_ipaddr(d, out->address, sizeof(out->address));
   out->mode = mode <= 2 ? (enum tsync_src_mode)mode : TSYNC_MODE_UNKNOWN;
   if (out->mode == TSYNC_MODE_REFCLOCK && family == 1) {
     /* a refclock's address field carries its refid ("PPS\0"): name it as chronyc does */
-    out->refid = get32(d);
+    out->refid = wire_get32(d);
     chrony_wire_refid_name(out->refid, out->address, sizeof(out->address));
   } else if (family == 1) {
-    out->refid = get32(d);
+    out->refid = wire_get32(d);
   }
   memcpy(out->name, out->address, sizeof(out->address));
-  out->poll = (int16_t)get16(d + 20);
-  out->stratum = get16(d + 22);
+  out->poll = (int16_t)wire_get16(d + 20);
+  out->stratum = wire_get16(d + 22);
   out->state = state <= 5 ? (enum tsync_src_state)state : TSYNC_SRC_UNKNOWN;
-  out->reach = get16(d + 30) & 0xffu;
+  out->reach = wire_get16(d + 30) & 0xffu;
   out->lost = tsync_reach_lost(out->reach);
-  out->since_sample = get32(d + 32);
+  out->since_sample = wire_get32(d + 32);
   /* chrony's sign is local - source; ours is source - local (report.h) */
   out->orig_offset = -getfloat(d + 36);
   out->offset = -getfloat(d + 40);
@@ -340,7 +307,7 @@ same_source(const uint8_t *d, const struct tsync_source *src)
   unsigned family = chrony_wire_ipaddr(d + 4, ip, sizeof(ip));
 
   if (src->mode == TSYNC_MODE_REFCLOCK)
-    return family == 0 && get32(d) == src->refid;
+    return family == 0 && wire_get32(d) == src->refid;
   return family != 0 && strcmp(ip, src->address) == 0;
 }
 
@@ -352,9 +319,9 @@ chrony_wire_sourcestats(const struct chrony_reply *r, struct tsync_source *out)
   if (!same_source(d, out))
     return 0;
   out->have_stats = true;
-  out->n_samples = get32(d + 24);
-  out->n_runs = get32(d + 28);
-  out->span = get32(d + 32);
+  out->n_samples = wire_get32(d + 24);
+  out->n_runs = wire_get32(d + 28);
+  out->span = wire_get32(d + 32);
   out->sd = getfloat(d + 36);
   out->stats_resid_freq_ppm = getfloat(d + 40);
   out->stats_skew_ppm = getfloat(d + 44);
@@ -407,9 +374,9 @@ chrony_wire_ntpdata(const struct chrony_reply *r, struct tsync_source *out)
 
   /* both codes share the layout up to the counters; 26 only adds timestamp counts */
   out->delay = getfloat(d + 76);
-  out->pkts_tx = get32(d + 96);
-  out->pkts_rx = get32(d + 100);
-  out->pkts_valid = get32(d + 104);
+  out->pkts_tx = wire_get32(d + 96);
+  out->pkts_rx = wire_get32(d + 100);
+  out->pkts_valid = wire_get32(d + 104);
   out->have_ntpdata = true;
 }
 
@@ -422,31 +389,31 @@ chrony_wire_serverstats(const struct chrony_reply *r, struct tsync_serverstats *
   out->valid = true;
   switch (r->code) {
   case 14:
-    out->ntp_hits = get32(d);
-    out->cmd_hits = get32(d + 4);
-    out->ntp_drops = get32(d + 8);
-    out->cmd_drops = get32(d + 12);
-    out->log_drops = get32(d + 16);
+    out->ntp_hits = wire_get32(d);
+    out->cmd_hits = wire_get32(d + 4);
+    out->ntp_drops = wire_get32(d + 8);
+    out->cmd_drops = wire_get32(d + 12);
+    out->log_drops = wire_get32(d + 16);
     break;
   case 25:
-    out->ntp_hits = get64(d);
-    out->nke_hits = get64(d + 8);
-    out->cmd_hits = get64(d + 16);
-    out->ntp_drops = get64(d + 24);
-    out->nke_drops = get64(d + 32);
-    out->cmd_drops = get64(d + 40);
-    out->log_drops = get64(d + 48);
-    out->ntp_auth_hits = get64(d + 56);
+    out->ntp_hits = wire_get64(d);
+    out->nke_hits = wire_get64(d + 8);
+    out->cmd_hits = wire_get64(d + 16);
+    out->ntp_drops = wire_get64(d + 24);
+    out->nke_drops = wire_get64(d + 32);
+    out->cmd_drops = wire_get64(d + 40);
+    out->log_drops = wire_get64(d + 48);
+    out->ntp_auth_hits = wire_get64(d + 56);
     break;
   default: /* 22 and 24 share the first eight 32-bit fields */
-    out->ntp_hits = get32(d);
-    out->nke_hits = get32(d + 4);
-    out->cmd_hits = get32(d + 8);
-    out->ntp_drops = get32(d + 12);
-    out->nke_drops = get32(d + 16);
-    out->cmd_drops = get32(d + 20);
-    out->log_drops = get32(d + 24);
-    out->ntp_auth_hits = get32(d + 28);
+    out->ntp_hits = wire_get32(d);
+    out->nke_hits = wire_get32(d + 4);
+    out->cmd_hits = wire_get32(d + 8);
+    out->ntp_drops = wire_get32(d + 12);
+    out->nke_drops = wire_get32(d + 16);
+    out->cmd_drops = wire_get32(d + 20);
+    out->log_drops = wire_get32(d + 24);
+    out->ntp_auth_hits = wire_get32(d + 28);
     break;
   }
 }
@@ -459,9 +426,9 @@ chrony_wire_clients(const struct chrony_reply *r, struct tsync_client *out, size
   uint32_t i, n;
   size_t kept = 0;
 
-  *n_indices = get32(d);
-  *next_index = get32(d + 4);
-  n = get32(d + 8);
+  *n_indices = wire_get32(d);
+  *next_index = wire_get32(d + 4);
+  n = wire_get32(d + 8);
   /* a wire count is clamped to what the layout can hold */
   *n_clients = n = n > CHRONY_CLIENTS_PER_REPLY ? CHRONY_CLIENTS_PER_REPLY : n;
   for (i = 0; i < n && kept < max; i++) {
@@ -473,11 +440,11 @@ chrony_wire_clients(const struct chrony_reply *r, struct tsync_client *out, size
     family = chrony_wire_ipaddr(c, o->address, sizeof(o->address));
     if (family != 1 && family != 2)
       continue;
-    o->ntp_hits = get32(c + 20);
-    o->cmd_hits = get32(c + 28);
-    o->ntp_drops = get32(c + 32);
-    o->last_ntp_ago = get32(c + 48);
-    o->last_cmd_ago = get32(c + 56);
+    o->ntp_hits = wire_get32(c + 20);
+    o->cmd_hits = wire_get32(c + 28);
+    o->ntp_drops = wire_get32(c + 32);
+    o->last_ntp_ago = wire_get32(c + 48);
+    o->last_cmd_ago = wire_get32(c + 56);
     kept++;
   }
   return kept;

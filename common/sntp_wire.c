@@ -4,28 +4,14 @@
 #include <string.h>
 
 #include "sntp_wire.h"
+#include "wire_bytes.h"
 
 #define FRAC 4294967296.0 /* 2^32 */
-
-static uint32_t
-get32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
 
 static struct sntp_ts
 get_ts(const uint8_t *p)
 {
-  struct sntp_ts t = {get32(p), get32(p + 4)};
+  struct sntp_ts t = {wire_get32(p), wire_get32(p + 4)};
 
   return t;
 }
@@ -34,7 +20,7 @@ get_ts(const uint8_t *p)
 static double
 get_short(const uint8_t *p)
 {
-  return (double)get32(p) / 65536.0;
+  return (double)wire_get32(p) / 65536.0;
 }
 
 struct sntp_ts
@@ -72,8 +58,8 @@ sntp_wire_request(uint8_t *buf, struct sntp_ts xmt)
 {
   memset(buf, 0, SNTP_PACKET_LEN);
   buf[0] = (4 << 3) | SNTP_MODE_CLIENT; /* LI 0, VN 4, mode 3 */
-  put32(buf + 40, xmt.sec);
-  put32(buf + 44, xmt.frac);
+  wire_put32(buf + 40, xmt.sec);
+  wire_put32(buf + 44, xmt.frac);
   return SNTP_PACKET_LEN;
 }
 
@@ -91,7 +77,7 @@ sntp_wire_decode(const uint8_t *buf, size_t len, struct sntp_packet *out)
   out->precision = (int8_t)buf[3];
   out->root_delay = get_short(buf + 4);
   out->root_dispersion = get_short(buf + 8);
-  out->refid = get32(buf + 12);
+  out->refid = wire_get32(buf + 12);
   out->ref = get_ts(buf + 16);
   out->origin = get_ts(buf + 24);
   out->receive = get_ts(buf + 32);
