@@ -274,6 +274,17 @@ t_ntpv4_notifications() {
   assert_match "$(get "$NTP.1.2.16.0")" "^[1-9][0-9]*$" "ntpEntStatusEntityNotifications"
 }
 
+# wait_trap REGEX: until the test snmptrapd has logged a matching notification (10 s).
+wait_trap() {
+  local i
+  for i in $(seq 1 100); do
+    [[ $(cat "$T_TMP/trapd/traps.log" 2>/dev/null) =~ $1 ]] && return 0
+    sleep 0.1
+  done
+  _t_err "no notification matching /$1/; agent log: $(tail -3 "$T_TMP/agent.log" | tr '\n' '|')"
+  return 1
+}
+
 # A source added to and deleted from chronyd: ntpEntNotifAddAssociation /
 # RemoveAssociation, each naming the association (ntpAssocName.ID).
 t_ntpv4_association_notifications() {
@@ -289,14 +300,13 @@ t_ntpv4_association_notifications() {
   chr_chronyc cli add server 127.0.0.2 port "$port" minpoll -4 >/dev/null ||
     { _t_err "chronyc add server failed"; return 1; }
   wait_get "$NTP.1.2.6.0" '^2$' || return 1
+  # the once-a-second check must see the two sources before one goes away again
+  wait_trap "$NTP\.0\.4[^0-9]" || return 1
   chr_chronyc cli delete 127.0.0.2 >/dev/null || { _t_err "chronyc delete failed"; return 1; }
   wait_get "$NTP.1.2.6.0" '^1$' || return 1
-  local i log
-  for i in $(seq 1 50); do
-    log=$(cat "$T_TMP/trapd/traps.log" 2>/dev/null)
-    [[ $log =~ $NTP\.0\.5[^0-9] ]] && break
-    sleep 0.1
-  done
+  wait_trap "$NTP\.0\.5[^0-9]" || return 1
+  local log
+  log=$(cat "$T_TMP/trapd/traps.log")
   assert_match "$log" "$NTP\.0\.4[^0-9]" "ntpEntNotifAddAssociation" || return 1
   assert_match "$log" "$NTP\.0\.5[^0-9]" "ntpEntNotifRemoveAssociation" || return 1
   assert_match "$log" "$NTP\.1\.3\.1\.1\.2\.2[^0-9]+\"?127\.0\.0\.2" \
