@@ -109,6 +109,14 @@ finish(struct chrony_check_cfg *cfg, const struct pending *pend, struct tsync_er
   struct thr_range *w = clients ? &cfg->clients.age_warn : &cfg->sync.offset_warn;
   struct thr_range *c = clients ? &cfg->clients.age_crit : &cfg->sync.offset_crit;
 
+  /* -H /path is the socket, as check_ntp_time 3.0 takes it: one key parameter in Zabbix
+   * can then name either */
+  if (cfg->common.host && cfg->common.host[0] == '/') {
+    if (cfg->socket_path)
+      return tsync_err_set(err, TSYNC_ERR_ARG, "-s and -H exclude each other");
+    cfg->socket_path = cfg->common.host;
+    cfg->common.host = NULL;
+  }
   if (cfg->socket_path && cfg->common.host)
     return tsync_err_set(err, TSYNC_ERR_ARG, "-s and -H exclude each other");
   if (cfg->common.port && !cfg->common.host)

@@ -36,13 +36,16 @@ cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_er
                ? 1
                : -1;
   case 'H':
-    if (!arg[0])
-      return tsync_err_set(err, TSYNC_ERR_ARG, "-H/--hostname: empty host name"), -1;
-    c->host = arg;
+    /* Empty means "not given": Zabbix passes an unset key parameter as "" */
+    c->host = arg[0] ? arg : NULL;
     return 1;
   case 'p': {
     long port;
 
+    if (!arg[0]) {
+      c->port = NULL;
+      return 1;
+    }
     if (tsync_parse_long(arg, 1, 65535, &port, "-p/--port", err) != TSYNC_OK)
       return -1;
     c->port = arg;

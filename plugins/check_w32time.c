@@ -22,7 +22,7 @@ static const char help[] =
     "controllers answer already.\n"
     "\n"
     " -H, --hostname=HOST   the Windows host or NTP server (required)\n"
-    " -p, --port=PORT       UDP port (default 123)\n"
+    " -p, --port=PORT       UDP port (default 123; empty counts as not given)\n"
     " -4, -6                use IPv4 / IPv6 only\n"
     " -n, --samples=N       requests, 0.3 s apart; the lowest-delay reply counts (4)\n"
     " -t, --timeout=SECONDS whole run, default 10\n"

@@ -88,4 +88,19 @@ fi
 if ! command -v snmpd >/dev/null 2>&1 && [ ! -x /usr/sbin/snmpd ]; then
   unpack snmp usr/sbin/snmpd "snmpd snmptrapd" "libsnmp40"
 fi
+# The monitoring systems the contrib/ integrations are tested with (their packages
+# would start icinga2, nagios4 and zabbix-agent as system services)
+if ! command -v icinga2 >/dev/null 2>&1 && [ ! -x /usr/sbin/icinga2 ]; then
+  unpack icinga2 usr/sbin/icinga2 "icinga2-bin icinga2-common" \
+    "libboost-coroutine1.74.0 libboost-filesystem1.74.0 libboost-iostreams1.74.0
+     libboost-program-options1.74.0 libboost-regex1.74.0-icu72 libboost-thread1.74.0
+     libedit2 libssl3 libsystemd0"
+fi
+if ! command -v nagios4 >/dev/null 2>&1 && [ ! -x /usr/sbin/nagios4 ]; then
+  unpack nagios4 usr/sbin/nagios4 "nagios4-core nagios4-common" ""
+fi
+if ! command -v zabbix_agentd >/dev/null 2>&1 && [ ! -x /usr/sbin/zabbix_agentd ]; then
+  unpack zabbix usr/sbin/zabbix_agentd zabbix-agent \
+    "libcurl3-gnutls libgnutls30 libldap-2.5-0 libmodbus5 libpcre2-8-0 zlib1g"
+fi
 exit 0

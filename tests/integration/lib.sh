@@ -48,6 +48,24 @@ _chr_pick_binaries() {
 }
 _chr_pick_binaries
 
+# The monitoring systems for the contrib/ tests, picked the same way: the machine's own
+# when installed, else the copies tests/deps.sh unpacked. icinga2 is called as the real
+# binary (the /usr/sbin wrapper hardcodes its path) with the ITL's directory.
+_mon_pick_binaries() {
+  local root=/ f
+  [ -x /usr/sbin/icinga2 ] || root=$TOP/build/tools/icinga2/
+  for f in "$root"usr/lib/*/icinga2/sbin/icinga2; do ICINGA2=${ICINGA2:-$f}; done
+  ICINGA2_ITL=${ICINGA2_ITL:-${root}usr/share/icinga2/include}
+  root=/
+  [ -x /usr/sbin/nagios4 ] || root=$TOP/build/tools/nagios4/
+  NAGIOS4=${NAGIOS4:-${root}usr/sbin/nagios4}
+  root=/
+  [ -x /usr/sbin/zabbix_agentd ] || root=$TOP/build/tools/zabbix/
+  ZABBIX_AGENTD=${ZABBIX_AGENTD:-${root}usr/sbin/zabbix_agentd}
+  export ICINGA2 ICINGA2_ITL NAGIOS4 ZABBIX_AGENTD
+}
+_mon_pick_binaries
+
 # Self-destruct timer (chronyd -t) and start timeout, both in seconds.
 CHR_LIFETIME=${CHR_LIFETIME:-120}
 CHR_START_TIMEOUT=${CHR_START_TIMEOUT:-5}
