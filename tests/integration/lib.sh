@@ -106,9 +106,19 @@ t_init() {
   trap '_t_on_signal TERM 143' TERM
 }
 
+# t_track PID: a background process a test started (a monitoring daemon, a fake); it is
+# stopped like the chronyd instances, after each t_run and on exit.
+_T_TRACKED=()
+t_track() { _T_TRACKED+=("$1"); }
+t_stop_tracked() {
+  [ ${#_T_TRACKED[@]} -eq 0 ] || _chr_kill_reap "${_T_TRACKED[@]}"
+  _T_TRACKED=()
+}
+
 # Stop everything and remove only the directory t_init created. Idempotent.
 _t_cleanup() {
   chr_stop_all
+  t_stop_tracked
   if [ -n "$_T_TMP_MADE" ] && [ -d "$_T_TMP_MADE" ]; then
     rm -rf -- "$_T_TMP_MADE"
   fi
@@ -136,6 +146,7 @@ t_run() {
   t0=$(_chr_now_us)
   if "$fn"; then rc=0; else rc=$?; fi
   chr_stop_all
+  t_stop_tracked
   if [ -n "${T_TIMING:-}" ]; then
     echo "TIME $name $(( ($(_chr_now_us) - t0) / 1000 )) ms"
   fi
