@@ -23,6 +23,8 @@ check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev util-linux procps ip
 # SMIv2 base modules are not in Debian's main archive: tests/integration/test_mib.sh
 # takes them from the npm package net-snmp, so npm is needed when it is not there yet.
 check_pkgs="$check_pkgs smitools snmp libsnmp-dev"
+# the Zabbix template test reads YAML
+check_pkgs="$check_pkgs python3-yaml"
 command -v npm >/dev/null 2>&1 || check_pkgs="$check_pkgs npm"
 bench_pkgs="$check_pkgs monitoring-plugins-basic hyperfine"
 
