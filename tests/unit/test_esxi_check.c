@@ -483,6 +483,28 @@ test_parse_help(void **state)
   assert_string_equal(f->cfg.password, "");
 }
 
+/* Zabbix passes unset key parameters as "": those options count as not given, and an
+ * empty authfile is still missing. */
+static void
+test_parse_empty_values(void **state)
+{
+  struct fx *f = *state;
+  char *argv[] = {"check_esxi_time", "-H", "vc",          "-p",           "",
+                  "--esxi",          "",   "--cacert",    "",             "--session-file",
+                  "",                "--authfile", NULL};
+  char *no_auth[] = {"check_esxi_time", "-H", "vc", "--authfile", ""};
+  char *no_host[] = {"check_esxi_time", "-H", "", "--authfile", NULL};
+
+  argv[12] = no_host[4] = (char *)authfile(f, AUTH_OK, 0600);
+  assert_int_equal(parse(f, 13, argv), TSYNC_OK);
+  assert_null(f->cfg.common.port);
+  assert_null(f->cfg.esxi);
+  assert_null(f->cfg.cacert);
+  assert_null(f->cfg.session_file);
+  parse_bad(f, 5, no_auth, "--authfile FILE is required");
+  parse_bad(f, 5, no_host, "-H/--hostname is required");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -510,6 +532,7 @@ main(void)
       T(test_parse_defaults),
       T(test_parse_refusals),
       T(test_parse_help),
+      T(test_parse_empty_values),
   };
 
   return cmocka_run_group_tests_name("esxi_check", tests, NULL, NULL);
