@@ -489,9 +489,9 @@ static void
 test_parse_empty_values(void **state)
 {
   struct fx *f = *state;
-  char *argv[] = {"check_esxi_time", "-H", "vc",          "-p",           "",
-                  "--esxi",          "",   "--cacert",    "",             "--session-file",
-                  "",                "--authfile", NULL};
+  char *argv[] = {
+      "check_esxi_time", "-H", "vc",         "-p", "", "--esxi", "", "--cacert", "",
+      "--session-file",  "",   "--authfile", NULL};
   char *no_auth[] = {"check_esxi_time", "-H", "vc", "--authfile", ""};
   char *no_host[] = {"check_esxi_time", "-H", "", "--authfile", NULL};
 
