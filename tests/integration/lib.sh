@@ -593,3 +593,66 @@ scn_clients() {
   scn_synced || return 1
   chr_wait_report srv clients '^127\.0\.0\.1,[1-9][0-9]*,' 5
 }
+
+# ---------------------------------------------------------------------------------------
+# Fakes for what cannot run here, for the suites that need one of each (the monitoring
+# system tests). Both are tracked (t_track), so t_run stops them.
+# ---------------------------------------------------------------------------------------
+
+# fake_w32time_start NAME MODE [FAKE-ARGS...]: fake_w32time ($TOOLS_DIR) in MODE on
+# 127.0.0.1:${NAME}_PORT.
+fake_w32time_start() {
+  local name=$1 mode=$2 dir port i
+  shift 2
+  _chr_valid_name "$name" || return 1
+  dir=$T_TMP/fake-$name
+  rm -rf "$dir" && mkdir -p "$dir"
+  port=$(free_port) || return 1
+  "$TOOLS_DIR/fake_w32time" --udp "127.0.0.1:$port" --mode "$mode" --lifetime 120 \
+    --ready-file "$dir/ready" "$@" >/dev/null &
+  t_track $!
+  for i in $(seq 1 50); do
+    [ -s "$dir/ready" ] && { _chr_export "$name" PORT "$port"; return 0; }
+    sleep 0.05
+  done
+  _t_err "fake_w32time $mode did not start"
+}
+
+# tcp_free_port: a free TCP port on 127.0.0.1 (free_port looks at UDP).
+tcp_free_port() {
+  local p i
+  for i in $(seq 1 100); do
+    p=$((20000 + RANDOM % 12000))
+    ss -Htln | awk -v p="$p" '{ n = split($4, a, ":"); if (a[n] == p) f = 1 } END { exit !f }' ||
+      { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# fake_vsphere_start NAME PROFILE [FAKE-ARGS...]: fake_vsphere.py (esxi67, esxi8, vcenter8)
+# over HTTPS on 127.0.0.1:${NAME}_PORT with a CA made for this run: ${NAME}_CACERT, and
+# ${NAME}_AUTH an authfile (0600) with the fake's credentials.
+fake_vsphere_start() {
+  local name=$1 profile=$2 dir=$T_TMP/fake-$1 port i
+  shift 2
+  _chr_valid_name "$name" || return 1
+  rm -rf "$dir" && mkdir -p "$dir"
+  bash "$TOP/tests/integration/make_test_ca.sh" "$dir/ca" >/dev/null ||
+    { _t_err "cannot make a test CA"; return 1; }
+  printf 'username=monitor\npassword=s3cret!\n' >"$dir/auth" && chmod 600 "$dir/auth"
+  port=$(tcp_free_port) || return 1
+  python3 "$TOP/tests/integration/fake_vsphere.py" --port "$port" --cert "$dir/ca/server.pem" \
+    --key "$dir/ca/server.key" --profile "$profile" --state-file "$dir/state" \
+    --ready-file "$dir/ready" --lifetime 120 "$@" 2>"$dir/log" &
+  t_track $!
+  for i in $(seq 1 100); do
+    if [ -s "$dir/ready" ]; then
+      _chr_export "$name" PORT "$port"
+      _chr_export "$name" CACERT "$dir/ca/ca.pem"
+      _chr_export "$name" AUTH "$dir/auth"
+      return 0
+    fi
+    sleep 0.05
+  done
+  _t_err "fake_vsphere $profile did not start: $(tail -3 "$dir/log")"
+}
