@@ -4,7 +4,7 @@
 #   make check      install missing packages, build, run every test (ends "N passed, N failed")
 #   make demo       install missing packages, build, show the plugins against private daemons
 #   make bench      benchmarks side by side with their peers (bench/RESULTS.md)
-#   make install    PREFIX=/usr/local DESTDIR= : plugins, agent, MIB, man pages
+#   make install    PREFIX=/usr/local DESTDIR= : plugins, agent, MIB, man pages, contrib/
 #   make clean
 
 PREFIX     ?= /usr/local
@@ -16,6 +16,7 @@ VERSION    := 1.0.0
 PLUGINDIR  := $(PREFIX)/lib/nagios/plugins
 MANDIR     := $(PREFIX)/share/man
 MIBDIR     := $(PREFIX)/share/snmp/mibs
+DATADIR    := $(PREFIX)/share/timesync-monitor
 
 # Recursively expanded on purpose: the dependency step may install pkg-config itself.
 JANSSON_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson)
@@ -145,8 +146,10 @@ install: all
 	install -m 0644 $(PLUGINS:%=plugins/%.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0755 $(AGENT_BIN) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 mibs/TIMESYNC-MONITOR-MIB.txt $(DESTDIR)$(MIBDIR)/
-	if [ -f snmp-subagent/timesync-agentx.8 ]; then \
-	  install -m 0644 snmp-subagent/timesync-agentx.8 $(DESTDIR)$(MANDIR)/man8/; fi
+	install -m 0644 snmp-subagent/timesync-agentx.8 $(DESTDIR)$(MANDIR)/man8/
+	# contrib/: the monitoring-system integrations, as shipped
+	cd contrib && find . -type f | while read -r f; do \
+	  install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/$$f" || exit 1; done
 
 clean:
 	rm -rf $(BUILD)/common $(BUILD)/plugins $(BUILD)/tests $(BUILD)/fuzz $(PLUGIN_BIN) $(LIB) build-san

@@ -27,7 +27,16 @@ t_make_install() {
     [ -f "$dest/usr/share/man/man1/$p.1" ] || _t_err "$p.1 not installed" || return 1
   done
   [ -x "$dest/usr/sbin/timesync-agentx" ] || _t_err "the agent is not in sbin" || return 1
-  [ -f "$dest/usr/share/snmp/mibs/TIMESYNC-MONITOR-MIB.txt" ] || _t_err "MIB not installed"
+  [ -f "$dest/usr/share/snmp/mibs/TIMESYNC-MONITOR-MIB.txt" ] || _t_err "MIB not installed" ||
+    return 1
+  [ -f "$dest/usr/share/man/man8/timesync-agentx.8" ] || _t_err "agent man page" || return 1
+  # every contrib file, byte for byte, under share/timesync-monitor
+  (cd "$TOP/contrib" && find . -type f) | while read -r f; do
+    cmp -s "$TOP/contrib/$f" "$dest/usr/share/timesync-monitor/$f" ||
+      { echo "  # contrib/$f not installed"; exit 1; }
+  done || _t_err "contrib files missing" || return 1
+  [ -f "$dest/usr/share/timesync-monitor/nagios/timesync-commands.cfg" ] ||
+    _t_err "no nagios/ in share/timesync-monitor"
 }
 
 t_version_lines() {
