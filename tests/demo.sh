@@ -78,23 +78,17 @@ w32 "NtpServer provider disabled (no reply)" silent -- -t 4
 
 echo
 echo "check_esxi_time: a fake vSphere endpoint (HTTPS, CA made for this demo) ..."
-bash "$TOP/tests/integration/make_test_ca.sh" "$T_TMP/ca" >/dev/null
-printf 'username=monitor\npassword=s3cret!\n' >"$T_TMP/auth" && chmod 600 "$T_TMP/auth"
+TOOLS_DIR=$TOP/build/tests
 esxi() { # title profile [fake --set ...] -- check args...
-  local title=$1 profile=$2 port pid
+  local title=$1 profile=$2
   shift 2
   local -a fargs=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do fargs+=("$1"); shift; done
   shift
-  port=$((20000 + RANDOM % 12000))
-  python3 "$TOP/tests/integration/fake_vsphere.py" --port "$port" --cert "$T_TMP/ca/server.pem" \
-    --key "$T_TMP/ca/server.key" --profile "$profile" --lifetime 30 \
-    --ready-file "$T_TMP/vs.ready" "${fargs[@]}" 2>/dev/null &
-  pid=$!
-  for _ in $(seq 1 100); do [ -s "$T_TMP/vs.ready" ] && break; sleep 0.05; done
-  show "$title" "$TOP/build/check_esxi_time" -H 127.0.0.1 -p "$port" --authfile "$T_TMP/auth" \
-    --cacert "$T_TMP/ca/ca.pem" "$@"
-  kill "$pid"; wait "$pid" 2>/dev/null; rm -f "$T_TMP/vs.ready"
+  fake_vsphere_start vs "$profile" "${fargs[@]}" || exit 1
+  show "$title" "$TOP/build/check_esxi_time" -H 127.0.0.1 -p "$vs_PORT" --authfile "$vs_AUTH" \
+    --cacert "$vs_CACERT" "$@"
+  t_stop_tracked
 }
 esxi "A standalone ESXi 8 host (SOAP)" esxi8 --
 esxi "A vCenter 8 (VI/JSON), every host; esx02's ntpd is stopped" vcenter8 \

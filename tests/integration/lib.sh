@@ -137,14 +137,15 @@ t_fail() { T_FAILED=$((T_FAILED + 1)); echo "FAIL $1: ${2:-}"; }
 # t_skip NAME REASON: for tests the machine cannot run (e.g. not root).
 t_skip() { T_SKIPPED=$((T_SKIPPED + 1)); echo "SKIP $1: ${2:-}"; }
 
-# t_run NAME FUNCTION: run FUNCTION in this shell, record by its status, stop its daemons.
+# t_run NAME FUNCTION [ARGS...]: run FUNCTION in this shell, record by its status, stop its daemons.
 # If the function recorded its own result (t_pass/t_fail/t_skip), that is not doubled.
 t_run() {
   local name=$1 fn=$2 rc recorded failed=$T_FAILED t0
+  shift 2
   recorded=$((T_PASSED + T_FAILED + T_SKIPPED))
   T_LAST_ERR=
   t0=$(_chr_now_us)
-  if "$fn"; then rc=0; else rc=$?; fi
+  if "$fn" "$@"; then rc=0; else rc=$?; fi
   chr_stop_all
   t_stop_tracked
   if [ -n "${T_TIMING:-}" ]; then
@@ -656,3 +657,18 @@ fake_vsphere_start() {
   done
   _t_err "fake_vsphere $profile did not start: $(tail -3 "$dir/log")"
 }
+
+# t_run_all [AFTER [WRAP]]: t_run for every t_* function the suite defined (lib.sh's own
+# excluded), in name order; AFTER (a function, or "") runs after each, and WRAP, when
+# given, is called with the test function's name instead of calling it directly.
+t_run_all() {
+  local after=${1:-} wrap=${2:-} t
+  for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
+    [[ $_T_LIB_FUNCS == *" $t "* ]] && continue
+    if [ -n "$wrap" ]; then t_run "${t#t_}" "$wrap" "$t"; else t_run "${t#t_}" "$t"; fi
+    [ -z "$after" ] || "$after"
+  done
+}
+
+# Last line: every function defined above is the library's, not a test.
+_T_LIB_FUNCS=" $(declare -F | awk '{ print $3 }' | tr '\n' ' ') "

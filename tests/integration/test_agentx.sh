@@ -329,10 +329,5 @@ t_bad_config_line() {
 
 # every test also needs a clean exit of the agent on SIGTERM (no leak under ASan)
 with_clean_exit() { "$1" && agent_stop; }
-for t in $(declare -F | awk '{print $3}' | grep '^t_' | grep -v -e '^t_init$' -e '^t_run$' \
-  -e '^t_pass$' -e '^t_fail$' -e '^t_skip$' -e '^t_finish$'); do
-  eval "run_$t() { with_clean_exit $t; }"
-  t_run "${t#t_}" "run_$t"
-  stop_all
-done
+t_run_all stop_all with_clean_exit
 t_finish

@@ -377,9 +377,5 @@ t_sigterm_cleans_up() {
   assert_no_files "$T_TMP/hostile" "check_chrony.*" "client socket after SIGTERM"
 }
 
-for t in $(declare -F | awk '{print $3}' | grep '^t_' | grep -v -e '^t_init$' -e '^t_run$' \
-  -e '^t_pass$' -e '^t_fail$' -e '^t_skip$' -e '^t_finish$'); do
-  t_run "${t#t_}" "$t"
-  hostile_stop
-done
+t_run_all hostile_stop
 t_finish

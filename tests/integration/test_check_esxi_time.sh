@@ -16,22 +16,13 @@ AUTH=$T_TMP/auth
 printf 'username=monitor\npassword=s3cret!\n' >"$AUTH" && chmod 600 "$AUTH"
 
 OUT= RC= FAKE_PID= PORT_= STATE=
-tcp_port() {
-  local p i
-  for i in $(seq 1 100); do
-    p=$((20000 + RANDOM % 12000))
-    ss -Htln | awk -v p="$p" '{ n = split($4, a, ":"); if (a[n] == p) f = 1 } END { exit !f }' ||
-      { echo "$p"; return 0; }
-  done
-  return 1
-}
 
 # fake PROFILE [fake flags...]: starts the endpoint; $PORT_ and $STATE describe it.
 fake() {
   local profile=$1 cert=server i
   shift
   [ "${1:-}" = --untrusted ] && { cert=untrusted; shift; }
-  PORT_=$(tcp_port) || return 1
+  PORT_=$(tcp_free_port) || return 1
   STATE=$T_TMP/state.$PORT_
   rm -f "$T_TMP/ready"
   python3 "$FAKE" --port "$PORT_" --cert "$CA/$cert.pem" --key "$CA/$cert.key" \
@@ -231,9 +222,5 @@ t_bad_options() {
   assert_exit 3 "$RC" "--esxi with --all-hosts"
 }
 
-for t in $(declare -F | awk '{print $3}' | grep '^t_' | grep -v -e '^t_init$' -e '^t_run$' \
-  -e '^t_pass$' -e '^t_fail$' -e '^t_skip$' -e '^t_finish$'); do
-  t_run "${t#t_}" "$t"
-  fake_stop
-done
+t_run_all fake_stop
 t_finish

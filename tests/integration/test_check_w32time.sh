@@ -196,9 +196,5 @@ t_bad_options() {
   assert_match "$OUT" "Sign convention" "help"
 }
 
-for t in $(declare -F | awk '{print $3}' | grep '^t_' | grep -v -e '^t_init$' -e '^t_run$' \
-  -e '^t_pass$' -e '^t_fail$' -e '^t_skip$' -e '^t_finish$'); do
-  t_run "${t#t_}" "$t"
-  fake_stop
-done
+t_run_all fake_stop
 t_finish
