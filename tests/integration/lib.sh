@@ -630,27 +630,38 @@ tcp_free_port() {
   return 1
 }
 
+# fake_vsphere_creds: the suite's test CA and the fake's authfile (0600), made once:
+# FAKE_VS_CACERT, FAKE_VS_AUTH.
+fake_vsphere_creds() {
+  local dir=$T_TMP/fake-vsphere-creds
+  FAKE_VS_CACERT=$dir/ca/ca.pem FAKE_VS_AUTH=$dir/auth
+  [ -s "$FAKE_VS_AUTH" ] && return 0
+  mkdir -p "$dir"
+  bash "$TOP/tests/integration/make_test_ca.sh" "$dir/ca" >/dev/null ||
+    { _t_err "cannot make a test CA"; return 1; }
+  printf 'username=monitor\npassword=s3cret!\n' >"$FAKE_VS_AUTH" && chmod 600 "$FAKE_VS_AUTH"
+}
+
 # fake_vsphere_start NAME PROFILE [FAKE-ARGS...]: fake_vsphere.py (esxi67, esxi8, vcenter8)
-# over HTTPS on 127.0.0.1:${NAME}_PORT with a CA made for this run: ${NAME}_CACERT, and
-# ${NAME}_AUTH an authfile (0600) with the fake's credentials.
+# over HTTPS on 127.0.0.1:${NAME}_PORT, its state in ${NAME}_STATE, with the credentials
+# of fake_vsphere_creds also as ${NAME}_CACERT and ${NAME}_AUTH.
 fake_vsphere_start() {
   local name=$1 profile=$2 dir=$T_TMP/fake-$1 port i
   shift 2
-  _chr_valid_name "$name" || return 1
+  _chr_valid_name "$name" && fake_vsphere_creds || return 1
   rm -rf "$dir" && mkdir -p "$dir"
-  bash "$TOP/tests/integration/make_test_ca.sh" "$dir/ca" >/dev/null ||
-    { _t_err "cannot make a test CA"; return 1; }
-  printf 'username=monitor\npassword=s3cret!\n' >"$dir/auth" && chmod 600 "$dir/auth"
   port=$(tcp_free_port) || return 1
-  python3 "$TOP/tests/integration/fake_vsphere.py" --port "$port" --cert "$dir/ca/server.pem" \
-    --key "$dir/ca/server.key" --profile "$profile" --state-file "$dir/state" \
-    --ready-file "$dir/ready" --lifetime 120 "$@" 2>"$dir/log" &
+  python3 "$TOP/tests/integration/fake_vsphere.py" --port "$port" \
+    --cert "${FAKE_VS_CACERT%/*}/server.pem" --key "${FAKE_VS_CACERT%/*}/server.key" \
+    --profile "$profile" --state-file "$dir/state" --ready-file "$dir/ready" --lifetime 120 \
+    "$@" 2>"$dir/log" &
   t_track $!
   for i in $(seq 1 100); do
     if [ -s "$dir/ready" ]; then
       _chr_export "$name" PORT "$port"
-      _chr_export "$name" CACERT "$dir/ca/ca.pem"
-      _chr_export "$name" AUTH "$dir/auth"
+      _chr_export "$name" STATE "$dir/state"
+      _chr_export "$name" CACERT "$FAKE_VS_CACERT"
+      _chr_export "$name" AUTH "$FAKE_VS_AUTH"
       return 0
     fi
     sleep 0.05

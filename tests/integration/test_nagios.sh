@@ -174,7 +174,7 @@ t_daemon_runs_commands() {
   assert_match "$line" "^CRITICAL\|W32TIME CRITICAL: .*local CMOS clock" "$line" || return 1
   line=$(perf esx1 "esxi")
   assert_match "$line" "^OK\|ESXI OK: esxi01\.example\.com: .*\|offset=" "$line" || return 1
-  assert_eq "$(jq -r .open_sessions "$T_TMP/fake-vs/state")" 0 "vSphere sessions left open" ||
+  assert_eq "$(jq -r .open_sessions "$vs_STATE")" 0 "vSphere sessions left open" ||
     return 1
   [ -z "${T_VERBOSE:-}" ] || cat "$N/perfdata"
 }

@@ -36,11 +36,8 @@ sed "s|/usr/local/lib/nagios/plugins|$BIN_DIR|g" "$ZBX/userparameter_timesync.co
 printf '%s\n' "LogType=console" "PidFile=$AG/zabbix_agentd.pid" \
   "Include=$AG/userparameter_timesync.conf" >"$AG/zabbix_agentd.conf"
 
-CA=$T_TMP/ca
-bash "$TOP/tests/integration/make_test_ca.sh" "$CA" >/dev/null ||
-  { echo "cannot make a CA"; exit 1; }
-AUTH=$T_TMP/auth
-printf 'username=monitor\npassword=s3cret!\n' >"$AUTH" && chmod 600 "$AUTH"
+fake_vsphere_creds || { echo "cannot make a CA"; exit 1; }
+CA_PEM=$FAKE_VS_CACERT AUTH=$FAKE_VS_AUTH
 
 OUT='' VAL='' RC=''
 # agent KEY: zabbix_agentd -t KEY; VAL is the text value inside "[t|...]".
@@ -82,38 +79,11 @@ checker_ok() {
 # out_has REGEX MSG: a line of the checker's output matches (grep -E).
 out_has() { grep -qE -- "$1" <<<"$OUT" || _t_err "$2: no line /$1/ in the checker's output"; }
 
-FPORT=''
+FPORT='' VPORT='' VSTATE=''
 # w32time MODE: fake_w32time on 127.0.0.1:$FPORT.
-w32time() {
-  local i
-  rm -f "$T_TMP/w32.ready"
-  FPORT=$(free_port) || return 1
-  "$TOOLS_DIR/fake_w32time" --udp "127.0.0.1:$FPORT" --mode "$1" --lifetime 60 \
-    --ready-file "$T_TMP/w32.ready" &
-  t_track $!
-  for i in $(seq 1 50); do [ -s "$T_TMP/w32.ready" ] && return 0; sleep 0.05; done
-  _t_err "fake_w32time $1 did not start"
-}
-
-VPORT='' VSTATE=''
+w32time() { fake_w32time_start w32 "$1" && FPORT=$w32_PORT; }
 # vsphere PROFILE [fake flags...]: fake_vsphere.py on 127.0.0.1:$VPORT (TCP).
-vsphere() {
-  local profile=$1 i
-  shift
-  for i in $(seq 1 100); do
-    VPORT=$((20000 + RANDOM % 12000))
-    ss -Htln | awk -v p="$VPORT" '{ n = split($4, a, ":"); if (a[n] == p) f = 1 }
-      END { exit !f }' || break
-  done
-  VSTATE=$T_TMP/vsphere.$VPORT
-  rm -f "$T_TMP/vs.ready"
-  python3 "$TOP/tests/integration/fake_vsphere.py" --port "$VPORT" --cert "$CA/server.pem" \
-    --key "$CA/server.key" --profile "$profile" --state-file "$VSTATE" \
-    --ready-file "$T_TMP/vs.ready" --lifetime 60 "$@" 2>"$T_TMP/vsphere.log" &
-  t_track $!
-  for _ in $(seq 1 100); do [ -s "$T_TMP/vs.ready" ] && return 0; sleep 0.05; done
-  _t_err "fake_vsphere $profile did not start: $(tail -3 "$T_TMP/vsphere.log")"
-}
+vsphere() { fake_vsphere_start vs "$@" && VPORT=$vs_PORT VSTATE=$vs_STATE; }
 vstate() { jq -r ".$1" "$VSTATE"; }
 
 # --- the user parameters --------------------------------------------------------------
@@ -200,21 +170,21 @@ t_w32time_silent_within_agent_timeout() {
 
 t_esxi_user_param() {
   vsphere esxi8 || return 1
-  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA/ca.pem,]" && is_plugin_json || return 1
+  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA_PEM,]" && is_plugin_json || return 1
   assert_eq "$(jqv .state)" OK "ESXi direct: $(jqv .summary)" &&
     assert_eq "$(jqv '.hosts[0].name')" esxi01.example.com "host" &&
     assert_eq "$(vstate open_sessions)" 0 "logged out" || return 1
   # with a session file the second run logs in no more
-  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA/ca.pem,$T_TMP/esxi.session]" || return 1
-  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA/ca.pem,$T_TMP/esxi.session]" && is_plugin_json ||
+  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA_PEM,$T_TMP/esxi.session]" || return 1
+  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA_PEM,$T_TMP/esxi.session]" && is_plugin_json ||
     return 1
   assert_eq "$(vstate logins)" 2 "session file reused" || return 1
   t_stop_tracked
   vsphere vcenter8 || return 1
-  agent "timesync.esxi[127.0.0.1,$AUTH,esx02.example.com,$VPORT,$CA/ca.pem,]" && is_plugin_json ||
+  agent "timesync.esxi[127.0.0.1,$AUTH,esx02.example.com,$VPORT,$CA_PEM,]" && is_plugin_json ||
     return 1
   assert_eq "$(jqv '.hosts[0].name')" esx02.example.com "host behind vCenter" || return 1
-  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA/ca.pem,]" && is_plugin_json || return 1
+  agent "timesync.esxi[127.0.0.1,$AUTH,,$VPORT,$CA_PEM,]" && is_plugin_json || return 1
   assert_match "$(jqv .summary)" "is a vCenter: name a host" "vCenter without a host name"
 }
 
@@ -304,7 +274,7 @@ t_template_w32time_values() {
 t_template_esxi_values() {
   local v="value $T_ESXI: timesync\.esxi"
   local args=(--run --template "$T_ESXI" --bin-dir "$BIN_DIR" --macro "{\$ESXI.AUTHFILE}=$AUTH"
-              --macro "{\$ESXI.CACERT}=$CA/ca.pem")
+              --macro "{\$ESXI.CACERT}=$CA_PEM")
   vsphere esxi8 || return 1
   checker_ok "$ZBX/template_timesync_esxi.yaml" "${args[@]}" --macro "{\$ESXI.PORT}=$VPORT" ||
     return 1
