@@ -183,6 +183,8 @@ chrony_check_run(struct chrony_check_cfg *cfg, const char *client_name, tsync_tr
   enum tsync_status st;
 
   memset(report, 0, sizeof(*report));
+  if (cfg->mode == CHRONY_CHECK_CLIENTS)
+    report->list = TSYNC_LIST_CLIENTS;
   st = chrony_open(&c, &t, deadline, &err);
   if (st != TSYNC_OK) {
     eval_failure(st, err.msg, result);

@@ -247,6 +247,7 @@ esxi_run(struct esxi_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
   enum tsync_status st;
 
   memset(report, 0, sizeof(*report));
+  report->list = TSYNC_LIST_HOSTS;
   if (cfg->insecure)
     tsync_note(&report->notes, "TLS verification disabled (--insecure)");
   st = vsphere_open(&v, &tgt, work, &err);

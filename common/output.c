@@ -377,11 +377,11 @@ report_json(json_t *root, const struct tsync_report *rep)
     set(root, "transport", json_string(rep->transport));
   if (rep->api[0])
     set(root, "api", json_string(rep->api));
-  if (rep->hosts) {
+  if (rep->hosts || rep->list == TSYNC_LIST_HOSTS) {
     for (i = 0; list && i < rep->n_hosts; i++)
       (void)json_array_append_new(list, host_json(&rep->hosts[i]));
     set(root, "hosts", list);
-  } else if (rep->clients) {
+  } else if (rep->clients || rep->list == TSYNC_LIST_CLIENTS) {
     for (i = 0; list && i < rep->n_clients; i++)
       (void)json_array_append_new(list, client_json(&rep->clients[i]));
     set(root, "clients", list);

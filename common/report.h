@@ -171,8 +171,17 @@ struct tsync_local {
   double est_error;
 };
 
+/* Which list a report carries; set before probing, so that a failed run prints the same
+ * JSON shape ("hosts": [] rather than "sources": []) as a good one. */
+enum tsync_report_list {
+  TSYNC_LIST_SOURCES = 0,
+  TSYNC_LIST_CLIENTS,
+  TSYNC_LIST_HOSTS,
+};
+
 /* Everything one probe learnt. Owned by the caller; release with tsync_report_free. */
 struct tsync_report {
+  enum tsync_report_list list;
   char transport[TSYNC_NAME_SIZE + 8]; /* how the service was reached ("unix:/run/...") */
   bool have_clock;
   struct tsync_clock clock;

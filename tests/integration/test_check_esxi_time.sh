@@ -202,6 +202,14 @@ t_slow_endpoint() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 2.5) }' ||
     _t_err "took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s with -t 2"
 }
+# A failed run has the JSON shape of a good one, so Zabbix items keep their paths.
+t_json_failure_shape() {
+  case_ esxi8 3 '"summary":"127\.0\.0\.1 does not answer' --http-500 -- --format=json ||
+    return 1
+  assert_eq "$(jqr '.hosts | type'):$(jqr '.hosts | length')" array:0 "an empty hosts list" &&
+    assert_eq "$(jqr 'has("sources")')" false "no sources list"
+}
+
 t_http_500() { case_ esxi8 3 "^ESXI UNKNOWN: 127\.0\.0\.1 does not answer as a vSphere endpoint" --http-500; }
 t_malformed() {
   case_ esxi8 3 "^ESXI UNKNOWN: .*malformed XML" --malformed &&
