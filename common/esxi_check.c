@@ -122,8 +122,9 @@ parse_one(struct esxi_cfg *cfg, int opt, const char *arg, struct tsync_err *err)
   case OPT_API:
     if (strcmp(arg, "auto") && strcmp(arg, "soap") && strcmp(arg, "json"))
       return tsync_err_set(err, TSYNC_ERR_ARG, "--api: '%s' is not auto, soap or json", arg);
-    cfg->api = arg[0] == 'a' ? VSPHERE_API_AUTO : arg[0] == 's' ? VSPHERE_API_SOAP
-                                                                : VSPHERE_API_JSON;
+    cfg->api = arg[0] == 'a'   ? VSPHERE_API_AUTO
+               : arg[0] == 's' ? VSPHERE_API_SOAP
+                               : VSPHERE_API_JSON;
     return TSYNC_OK;
   case OPT_CACERT:
     cfg->cacert = arg[0] ? arg : NULL;
@@ -178,7 +179,8 @@ esxi_parse(int argc, char **argv, struct esxi_cfg *cfg, struct tsync_err *err)
   eval_esxi_defaults(&cfg->eval);
   optind = 0; /* glibc: full re-initialisation */
   opterr = 0; /* errors are ours to word; nothing may reach stderr in JSON mode */
-  while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "u:w:c:", long_options, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "u:w:c:", long_options, NULL)) !=
+         -1) {
     int r;
 
     if (opt == '?' || opt == ':')
@@ -236,10 +238,12 @@ esxi_run(struct esxi_cfg *cfg, tsync_trace_fn trace, void *trace_ctx,
   double t = cfg->common.timeout;
   struct timespec deadline = tsync_deadline_in(t);
   /* the work stops early enough that a Logout still fits in -t */
-  struct timespec work = tsync_deadline_in(t - (t / 4 < LOGOUT_RESERVE ? t / 4 : LOGOUT_RESERVE));
-  struct vsphere_target tgt = {cfg->common.host, cfg->common.port, cfg->username,
-                               cfg->password, cfg->cacert, cfg->insecure, cfg->api,
-                               cfg->session_file, trace, trace_ctx};
+  struct timespec work =
+      tsync_deadline_in(t - (t / 4 < LOGOUT_RESERVE ? t / 4 : LOGOUT_RESERVE));
+  struct vsphere_target tgt = {
+      cfg->common.host, cfg->common.port, cfg->username,     cfg->password,      cfg->cacert,
+      cfg->insecure,    cfg->api,         cfg->session_file, cfg->common.family, trace,
+      trace_ctx};
   struct vsphere_hostref *refs = NULL;
   struct vsphere *v;
   struct tsync_err err;

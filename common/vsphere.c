@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,9 +135,10 @@ on_header(char *data, size_t size, size_t n, void *ctx)
   else if (header_value(data, len, "Set-Cookie", value, sizeof(value)) &&
            strncmp(value, "vmware_soap_session=", 20) == 0)
     /* keep "name=value" only, without the attributes */
-    tsync_copy(r->cookie, strcspn(value, ";") + 1 < sizeof(r->cookie) ? strcspn(value, ";") + 1
-                                                                     : sizeof(r->cookie),
-            value);
+    tsync_copy(r->cookie,
+               strcspn(value, ";") + 1 < sizeof(r->cookie) ? strcspn(value, ";") + 1
+                                                           : sizeof(r->cookie),
+               value);
   return len;
 }
 
@@ -185,10 +187,12 @@ request_headers(const struct vsphere *v, const char *content_type, const char *s
 
   /* no "Expect: 100-continue" round trip on POSTs */
   h = curl_slist_append(h, "Expect:");
-  if (h && content_type && snprintf(line, sizeof(line), "Content-Type: %s", content_type) > 0 &&
+  if (h && content_type &&
+      snprintf(line, sizeof(line), "Content-Type: %s", content_type) > 0 &&
       (n = curl_slist_append(h, line)))
     h = n;
-  if (h && soap_action && snprintf(line, sizeof(line), "SOAPAction: \"%s\"", soap_action) > 0 &&
+  if (h && soap_action &&
+      snprintf(line, sizeof(line), "SOAPAction: \"%s\"", soap_action) > 0 &&
       (n = curl_slist_append(h, line)))
     h = n;
   if (h && v->session[0] && v->ops == &vs_json_ops &&
@@ -362,6 +366,10 @@ setup_curl(struct vsphere *v)
   curl_easy_setopt(v->curl, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM: threads, deadlines */
   curl_easy_setopt(v->curl, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(v->curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(v->curl, CURLOPT_IPRESOLVE,
+                   t->family == AF_INET    ? CURL_IPRESOLVE_V4
+                   : t->family == AF_INET6 ? CURL_IPRESOLVE_V6
+                                           : CURL_IPRESOLVE_WHATEVER);
   curl_easy_setopt(v->curl, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
   curl_easy_setopt(v->curl, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
   if (t->cacert)
@@ -410,8 +418,8 @@ vsphere_open(struct vsphere **out, const struct vsphere_target *t, struct timesp
     vsphere_close(v, deadline);
     return st;
   }
-  if (snprintf(v->api_name, sizeof(v->api_name), "%s %s (%s)", v->ops->name,
-               v->sc.api_version, v->sc.api_type) < 0)
+  if (snprintf(v->api_name, sizeof(v->api_name), "%s %s (%s)", v->ops->name, v->sc.api_version,
+               v->sc.api_type) < 0)
     v->api_name[0] = '\0';
   *out = v;
   return TSYNC_OK;

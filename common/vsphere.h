@@ -19,7 +19,7 @@
 
 #define VSPHERE_MAX_BODY (4 * 1024 * 1024) /* the largest response read */
 #define VSPHERE_MOID_SIZE 128
-#define VSPHERE_JSON_MIN_RELEASE "8.0.1.0"  /* VI/JSON exists from vCenter 8.0U1 on */
+#define VSPHERE_JSON_MIN_RELEASE "8.0.1.0" /* VI/JSON exists from vCenter 8.0U1 on */
 
 enum vsphere_api {
   VSPHERE_API_AUTO = 0,
@@ -29,13 +29,14 @@ enum vsphere_api {
 
 struct vsphere_target {
   const char *host;
-  const char *port;         /* NULL = 443 */
+  const char *port; /* NULL = 443 */
   const char *user;
   const char *password;
-  const char *cacert;       /* NULL = the system's CA store */
-  bool insecure;            /* no TLS verification (opt-in, said in the output) */
+  const char *cacert; /* NULL = the system's CA store */
+  bool insecure;      /* no TLS verification (opt-in, said in the output) */
   enum vsphere_api api;
   const char *session_file; /* NULL = log in and out every run */
+  int family;               /* AF_UNSPEC, or AF_INET / AF_INET6 only (-4 / -6) */
   tsync_trace_fn trace;
   void *trace_ctx;
 };

@@ -8,7 +8,7 @@
 #define PROG "check_esxi_time"
 
 static const char usage[] =
-    "Usage: " PROG " -H HOST [-p PORT] --authfile FILE [-u USER]\n"
+    "Usage: " PROG " -H HOST [-p PORT] [-4|-6] --authfile FILE [-u USER]\n"
     "         [--esxi NAME | --all-hosts] [--api=auto|soap|json] [--cacert FILE]\n"
     "         [--insecure] [--session-file FILE] [-w OFFSET] [-c OFFSET]\n"
     "         [--expect-ntp-server HOST[,HOST...]] [--max-sync-age SECONDS] [-t SECONDS]\n"
@@ -22,6 +22,7 @@ static const char help[] =
     "\n"
     " -H, --hostname=HOST   the ESXi host or the vCenter\n"
     " -p, --port=PORT       HTTPS port (default 443)\n"
+    " -4, -6                use IPv4 / IPv6 only\n"
     " --authfile=FILE       'username=' and 'password=' lines; refused unless mode 0600\n"
     " -u, --username=USER   overrides the authfile's username\n"
     " --esxi=NAME           the host to check behind a vCenter (as vCenter names it)\n"

@@ -202,6 +202,12 @@ t_slow_endpoint() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 2.5) }' ||
     _t_err "took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s with -t 2"
 }
+# -4/-6 reach libcurl: the fake listens on 127.0.0.1 only
+t_address_family() {
+  case_ esxi8 0 "^ESXI OK" -- -4 &&
+    case_ esxi8 2 "^ESXI CRITICAL: cannot talk to 127\.0\.0\.1" -- -6
+}
+
 # A failed run has the JSON shape of a good one, so Zabbix items keep their paths.
 t_json_failure_shape() {
   case_ esxi8 3 '"summary":"127\.0\.0\.1 does not answer' --http-500 -- --format=json ||
