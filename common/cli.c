@@ -20,6 +20,9 @@ cli_common_init(struct cli_common *c)
 int
 cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_err *err)
 {
+  /* Zabbix passes an unset key parameter, and an unset macro, as "" */
+  if (arg && !arg[0])
+    return 1;
   switch (opt) {
   case 'h':
     c->action = CLI_HELP;
@@ -36,16 +39,11 @@ cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_er
                ? 1
                : -1;
   case 'H':
-    /* Empty means "not given": Zabbix passes an unset key parameter as "" */
-    c->host = arg[0] ? arg : NULL;
+    c->host = arg;
     return 1;
   case 'p': {
     long port;
 
-    if (!arg[0]) {
-      c->port = NULL;
-      return 1;
-    }
     if (tsync_parse_long(arg, 1, 65535, &port, "-p/--port", err) != TSYNC_OK)
       return -1;
     c->port = arg;

@@ -64,7 +64,9 @@ enum {
 void cli_common_init(struct cli_common *c);
 
 /* Handles one getopt result if it is a common option. Returns 1 when handled, 0 when the
- * option is not a common one, -1 on a bad value (err set). */
+ * option is not a common one, -1 on a bad value (err set). Any option given an empty
+ * value counts as not given and is handled here (by ignoring it), so that templates can
+ * pass unset parameters: call this before a plugin's own options. */
 int cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_err *err);
 
 /* Appends a comma-separated host list (arg of option opt) to *list (grown with realloc;

@@ -111,10 +111,10 @@ parse_one(struct esxi_cfg *cfg, int opt, const char *arg, struct tsync_err *err)
       return tsync_err_set(err, TSYNC_ERR_ARG, "-%c: %s", opt, why.msg);
     return TSYNC_OK;
   case OPT_AUTHFILE:
-    cfg->authfile = arg[0] ? arg : NULL; /* "" = not given (Zabbix key parameters) */
+    cfg->authfile = arg;
     return TSYNC_OK;
   case OPT_ESXI:
-    cfg->esxi = arg[0] ? arg : NULL;
+    cfg->esxi = arg;
     return TSYNC_OK;
   case OPT_ALL_HOSTS:
     cfg->all_hosts = true;
@@ -127,13 +127,13 @@ parse_one(struct esxi_cfg *cfg, int opt, const char *arg, struct tsync_err *err)
                                : VSPHERE_API_JSON;
     return TSYNC_OK;
   case OPT_CACERT:
-    cfg->cacert = arg[0] ? arg : NULL;
+    cfg->cacert = arg;
     return TSYNC_OK;
   case OPT_INSECURE:
     cfg->insecure = true;
     return TSYNC_OK;
   case OPT_SESSION_FILE:
-    cfg->session_file = arg[0] ? arg : NULL;
+    cfg->session_file = arg;
     return TSYNC_OK;
   case OPT_EXPECT_NTP:
     return cli_parse_hosts(&e->expect_ntp, TSYNC_MAX_NTP_SERVERS, &e->n_expect_ntp,

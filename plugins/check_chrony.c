@@ -30,8 +30,7 @@ static const char help[] =
     " -p, --port=PORT       UDP command port (default 323)\n"
     " -4, -6                use IPv4 / IPv6 only\n"
     "                       Without -s or -H: /run/chrony/chronyd.sock, then UDP\n"
-    "                       127.0.0.1:323, then [::1]:323 (-v says which was used).\n"    "                       An empty -H or -p counts as not given (Zabbix passes unset\n"
-    "                       key parameters as empty strings).\n"
+    "                       127.0.0.1:323, then [::1]:323 (-v says which was used).\n"
     " -t, --timeout=SECONDS whole run, default 10\n"
     "\n"
     "Sync mode (default, --mode=sync); ranges use the Nagios syntax N, N:, ~:N, N:M, @N:M:\n"
@@ -70,6 +69,8 @@ static const char help[] =
     "and sourcestats over UDP 127.0.0.1:323; selectdata, serverstats and clients need\n"
     "the socket (sudo) or 'opencommands' on chrony >= 4.7.\n"
     "\n"
+    "An option given an empty value counts as not given (Zabbix passes unset key\n"
+    "parameters and macros so).\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V, bad options).\n";
 
 /* The client socket file, for the signal handler: it must go on every exit path. */

@@ -31,8 +31,7 @@ static const char help[] =
     " --cacert=FILE         CA certificate(s) to verify the server (default: system CAs)\n"
     " --insecure            do not verify TLS (said in the output)\n"
     " --session-file=FILE   keep the session between runs (mode 0600); without it every\n"
-    "                       run logs out\n"    "                       (An empty -p, --esxi, --cacert or --session-file counts\n"
-    "                       as not given: Zabbix passes unset key parameters so.)\n"
+    "                       run logs out\n"
     " -w, --warning=RANGE   |offset| in seconds (default 1)\n"
     " -c, --critical=RANGE  |offset| in seconds (default 5; Kerberos allows 300)\n"
     " --expect-ntp-server=HOST[,HOST...]  the NTP servers the host must be set to\n"
@@ -52,6 +51,8 @@ static const char help[] =
     "Sign convention: offset = host clock - this host's clock, measured against the\n"
     "midpoint of the request (positive: the ESXi host is ahead), +/- half the round trip.\n"
     "\n"
+    "An option given an empty value counts as not given (Zabbix passes unset key\n"
+    "parameters and macros so).\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V, bad options).\n";
 
 int

@@ -22,7 +22,7 @@ static const char help[] =
     "controllers answer already.\n"
     "\n"
     " -H, --hostname=HOST   the Windows host or NTP server (required)\n"
-    " -p, --port=PORT       UDP port (default 123; empty counts as not given)\n"
+    " -p, --port=PORT       UDP port (default 123)\n"
     " -4, -6                use IPv4 / IPv6 only\n"
     " -n, --samples=N       requests, 0.3 s apart; the lowest-delay reply counts (4)\n"
     " -t, --timeout=SECONDS whole run, default 10\n"
@@ -48,6 +48,8 @@ static const char help[] =
     "positive means the Windows host is ahead. Thresholds apply to |offset|. When this\n"
     "host's kernel says its own clock is unsynchronised, the output says so.\n"
     "\n"
+    "An option given an empty value counts as not given (Zabbix passes unset key\n"
+    "parameters and macros so).\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V, bad options).\n";
 
 int

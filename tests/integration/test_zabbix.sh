@@ -114,6 +114,8 @@ t_chrony_socket_and_udp() {
   agent "timesync.chrony[127.0.0.1,$cli_CMDPORT]" && is_plugin_json || return 1
   assert_eq "$(jqv .transport)" "udp:127.0.0.1:$cli_CMDPORT" "UDP host and port" &&
     assert_eq "$(jqv .metrics.stratum)" 2 "stratum over UDP" || return 1
+  agent "timesync.chrony[$cli_SOCK,,0.000000001,0.25]" && is_plugin_json || return 1
+  assert_eq "$(jqv .state)" WARNING "-w from the key: $(jqv .summary)" || return 1
   agent "timesync.chrony.discovery[$cli_SOCK,]" || return 1
   assert_eq "$(jqv 'type')" array "LLD is a plain array" &&
     assert_eq "$(jqv '[.[]."{#NAME}"] | join(",")')" 127.0.0.1 "discovered sources" || return 1
@@ -149,6 +151,11 @@ t_w32time_user_param() {
   assert_eq "$(jqv .state)" OK "synced" &&
     assert_eq "$(jqv .reference)" 10.1.2.3 "refid" &&
     assert_eq "$(jqv .metrics.stratum)" 3 "stratum" || return 1
+  # thresholds in the key reach the plugin: its verdict follows the template's macros
+  agent "timesync.w32time[127.0.0.1,$FPORT,0.000000001,5]" && is_plugin_json || return 1
+  assert_eq "$(jqv .state)" WARNING "-w from the key: $(jqv .summary)" || return 1
+  agent "timesync.w32time[127.0.0.1,$FPORT,,0.000000001]" && is_plugin_json || return 1
+  assert_eq "$(jqv .state)" CRITICAL "-c from the key, -w empty: $(jqv .summary)" || return 1
   t_stop_tracked
   w32time locl || return 1
   agent "timesync.w32time[127.0.0.1,$FPORT]" && is_plugin_json || return 1
@@ -236,7 +243,7 @@ t_template_chrony_values() {
   scn_falseticker || return 1
   checker_ok "$ZBX/template_timesync_chrony.yaml" "${args[@]}" \
     --macro "{\$CHRONY.TARGET}=$cli_SOCK" || return 1
-  out_has "run  zabbix_agentd -t timesync\.chrony\[$cli_SOCK,\]" "agent key" &&
+  out_has "run  zabbix_agentd -t timesync\.chrony\[$cli_SOCK,,0\.05,0\.25\]" "agent key" &&
     out_has "$v\.source\.state\[127\.0\.0\.3\] = falseticker" "falseticker prototype" &&
     out_has "$v\.source\.reach\[127\.0\.0\.1\] = [1-9][0-9]*$" "reach" &&
     out_has "$v\.sources_usable = 2" "usable" &&

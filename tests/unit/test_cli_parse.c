@@ -67,6 +67,42 @@ test_chrony_empty_means_default(void **state)
   assert_null(cfg.common.port);
 }
 
+/* Every option, not only -H/-p: thresholds and modes from unset macros keep defaults */
+static void
+test_chrony_any_empty_value_is_default(void **state)
+{
+  char *argv[] = {"check_chrony",
+                  "-s",
+                  "",
+                  "-w",
+                  "",
+                  "-c",
+                  "",
+                  "--mode",
+                  "",
+                  "-m",
+                  "",
+                  "--format",
+                  "",
+                  "-t",
+                  "",
+                  "--expect-client",
+                  ""};
+  struct chrony_check_cfg cfg;
+  struct tsync_err err;
+
+  (void)state;
+  assert_int_equal(chrony(ARGC(argv), argv, &cfg, &err), TSYNC_OK);
+  assert_null(cfg.socket_path);
+  assert_string_equal(cfg.sync.offset_warn.text, "0.05");
+  assert_string_equal(cfg.sync.offset_crit.text, "0.25");
+  assert_string_equal(cfg.sync.usable_warn.text, "2:");
+  assert_int_equal(cfg.mode, CHRONY_CHECK_SYNC);
+  assert_int_equal(cfg.common.format, CLI_FORMAT_NAGIOS);
+  assert_true(cfg.common.timeout == CLI_DEFAULT_TIMEOUT);
+  assert_int_equal(cfg.clients.n_expect, 0);
+}
+
 static void
 test_chrony_socket_twice_refused(void **state)
 {
@@ -120,6 +156,7 @@ main(void)
       cmocka_unit_test(test_chrony_host_is_socket_path),
       cmocka_unit_test(test_chrony_host_stays_host),
       cmocka_unit_test(test_chrony_empty_means_default),
+      cmocka_unit_test(test_chrony_any_empty_value_is_default),
       cmocka_unit_test(test_chrony_socket_twice_refused),
       cmocka_unit_test(test_chrony_bad_port_still_refused),
       cmocka_unit_test(test_w32time_empty_port_and_host),

@@ -330,8 +330,9 @@ test_parse_api(void **state)
   parse_bad(f, 7, argv, "--api: 'rest' is not auto, soap or json");
   argv[6] = "SOAP";
   parse_bad(f, 7, argv, "is not auto, soap or json");
-  argv[6] = "";
-  parse_bad(f, 7, argv, "is not auto, soap or json");
+  argv[6] = ""; /* an unset macro: the default */
+  assert_int_equal(parse(f, 7, argv), TSYNC_OK);
+  assert_int_equal(f->cfg.api, VSPHERE_API_AUTO);
 }
 
 static void
