@@ -2,7 +2,7 @@
 #
 #   make            build the plugins (build/)
 #   make check      install missing packages, build, run every test (ends "N passed, N failed")
-#   make demo       install missing packages, build, show the plugins against private daemons
+#   make demo       install missing packages, build, show the plugins and the agent at work
 #   make bench      benchmarks side by side with their peers (bench/RESULTS.md)
 #   make install    PREFIX=/usr/local DESTDIR= : plugins, agent, MIB, man pages, contrib/
 #   make clean

@@ -2,12 +2,12 @@
 # demo.sh -- `make demo`: check_chrony against private chronyd instances (chronyd -x in a
 # temp dir on loopback, never the system clock), in each output format, plus failures;
 # check_w32time against a chronyd serving NTP and a W32Time-like responder;
-# check_esxi_time against a fake vSphere endpoint.
+# check_esxi_time against a fake vSphere endpoint; timesync-agentx under a private snmpd.
 . "$(dirname "$0")/integration/lib.sh"
 
 CHECK=$TOP/build/check_chrony
 W32=$TOP/build/check_w32time
-FAKE=$TOP/build/tests/fake_w32time
+TOOLS_DIR=$TOP/build/tests
 t_init demo
 
 show() { # title command...
@@ -61,13 +61,9 @@ w32() { # title mode [fake args...] -- check args...
   local -a fargs=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do fargs+=("$1"); shift; done
   shift
-  port=$(free_port)
-  "$FAKE" --udp "127.0.0.1:$port" --mode "$mode" --lifetime 30 \
-    --ready-file "$T_TMP/w32.ready" "${fargs[@]}" &
-  pid=$!
-  for _ in $(seq 1 50); do [ -s "$T_TMP/w32.ready" ] && break; sleep 0.05; done
-  show "$title" "$W32" -H 127.0.0.1 -p "$port" "$@"
-  kill "$pid"; wait "$pid" 2>/dev/null; rm -f "$T_TMP/w32.ready"
+  fake_w32time_start w32 "$mode" "${fargs[@]}" || exit 1
+  show "$title" "$W32" -H 127.0.0.1 -p "$w32_PORT" "$@"
+  t_stop_tracked
 }
 w32 "W32Time synced to 10.1.2.3, 1.5 s ahead of this host" synced --offset 1.5 --
 w32 "W32Time following another source than expected (in real life: time.windows.com)" synced \
@@ -78,7 +74,6 @@ w32 "NtpServer provider disabled (no reply)" silent -- -t 4
 
 echo
 echo "check_esxi_time: a fake vSphere endpoint (HTTPS, CA made for this demo) ..."
-TOOLS_DIR=$TOP/build/tests
 esxi() { # title profile [fake --set ...] -- check args...
   local title=$1 profile=$2
   shift 2
@@ -95,7 +90,38 @@ esxi "A vCenter 8 (VI/JSON), every host; esx02's ntpd is stopped" vcenter8 \
   --set esx02.example.com:ntpd_running=false -- --all-hosts
 esxi "An ESXi 6.7 host: no sync health fields on that API" esxi67 -- --format=json
 
+echo
+echo "timesync-agentx: a private snmpd (AgentX socket in the temp dir), a chronyd pair and"
+echo "two W32Time-like responders; the agent runs as nobody, polling every second ..."
+ROOT=.1.3.6.1.4.1.8072.9999.123 NTP=.1.3.6.1.2.1.197
+chr_server srv >/dev/null && chr_client_as nobody cli \
+  "server 127.0.0.1 port $srv_PORT iburst minpoll -4 maxpoll -4" >/dev/null &&
+  chr_wait_sync cli >/dev/null || { echo "demo: could not start chronyd"; exit 1; }
+fake_w32time_start dc01 synced --offset 0.2 && fake_w32time_start cmos locl || exit 1
+snmpd_start || exit 1
+t_track "$SNMPD_PID"
+mkdir -p "$T_TMP/bin" && cp "$TOP/build/timesync-agentx" "$T_TMP/bin/" && chmod -R a+rX "$T_TMP/bin"
+printf '%s\n' "interval 1" "chronySocket $cli_SOCK" "check local check_chrony -s $cli_SOCK -m 1:" \
+  "check dc01 check_w32time -H 127.0.0.1 -p $dc01_PORT" \
+  "check cmos01 check_w32time -H 127.0.0.1 -p $cmos_PORT" >"$T_TMP/agent.conf"
+chmod 0644 "$T_TMP/agent.conf"
+setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+  "$T_TMP/bin/timesync-agentx" -f -x "$SNMPD_DIR/agentx.sock" -c "$T_TMP/agent.conf" \
+  -Lf /dev/null </dev/null &
+t_track $!
+snmp() { MIBS= "$1" -v2c -c public -On -Oq -t 1 -r 0 "127.0.0.1:$SNMP_PORT" "${@:2}"; }
+for _ in $(seq 1 50); do # until all three rows have a polled state (unknown(3) before)
+  [ "$(snmp snmpbulkwalk "$ROOT.1.1.1.5" 2>/dev/null | grep -c ' [012]$')" -eq 3 ] && break
+  sleep 0.2
+done
+show "tsyncCheckTable: the status text of each check (tsyncCheckStatusText)" \
+  snmp snmpbulkwalk "$ROOT.1.1.1.6"
+show "tsyncCheckState (0 ok, 1 warning, 2 critical, 3 unknown)" snmp snmpbulkwalk "$ROOT.1.1.1.5"
+show "tsyncCheckOffsetText (seconds, signed)" snmp snmpbulkwalk "$ROOT.1.1.1.8"
+show "NTPv4-MIB of the local chronyd: ntpEntStatusCurrentMode (6: syncToRemoteServer), stratum, active source" \
+  snmp snmpget "$NTP.1.2.1.0" "$NTP.1.2.2.0" "$NTP.1.2.4.0"
+
 trap - EXIT
 _t_cleanup
 echo
-echo "demo: all private chronyd instances stopped."
+echo "demo: all private chronyd instances, fakes, snmpd and the agent stopped."

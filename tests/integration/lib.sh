@@ -596,6 +596,43 @@ scn_clients() {
 }
 
 # ---------------------------------------------------------------------------------------
+# snmpd for the agent (the machine's when installed, else the copy tests/deps.sh
+# unpacked). snmpd_start uses and sets SNMPD_DIR, SNMP_PORT, TRAP_PORT, SNMPD_PID: set
+# before a restart, the same directory and ports are used again.
+# ---------------------------------------------------------------------------------------
+SNMP_SBIN=$TOP/build/tools/snmp/usr/sbin
+command -v snmpd >/dev/null 2>&1 && SNMP_SBIN=$(dirname "$(command -v snmpd)")
+
+SNMPD_DIR= SNMP_PORT= TRAP_PORT= SNMPD_PID=
+snmpd_start() {
+  local dir i
+  # a fresh directory (and AgentX socket) per snmpd: an agent of an earlier test can
+  # never register with this one
+  SNMPD_DIR=${SNMPD_DIR:-$(mktemp -d "$T_TMP/snmpd.XXXXXX")}
+  dir=$SNMPD_DIR
+  mkdir -p "$dir/persist" && chmod 0755 "$dir"
+  SNMP_PORT=${SNMP_PORT:-$(free_port)}
+  TRAP_PORT=${TRAP_PORT:-$(free_port)}
+  cat >"$dir/snmpd.conf" <<EOC
+[snmpd]
+rocommunity public 127.0.0.1
+rwcommunity private 127.0.0.1
+agentaddress udp:127.0.0.1:$SNMP_PORT
+master agentx
+agentXSocket $dir/agentx.sock
+agentXPerms 0666 0755
+trap2sink 127.0.0.1:$TRAP_PORT public
+[snmp]
+persistentDir $dir/persist
+EOC
+  "$SNMP_SBIN/snmpd" -f -r -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" -p "$dir/snmpd.pid" \
+    </dev/null &
+  SNMPD_PID=$!
+  for i in $(seq 1 50); do [ -S "$dir/agentx.sock" ] && return 0; sleep 0.1; done
+  _t_err "snmpd did not start: $(tail -3 "$dir/snmpd.log")"
+}
+
+# ---------------------------------------------------------------------------------------
 # Fakes for what cannot run here, for the suites that need one of each (the monitoring
 # system tests). Both are tracked (t_track), so t_run stops them.
 # ---------------------------------------------------------------------------------------

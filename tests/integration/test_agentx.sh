@@ -9,8 +9,6 @@ BIN_DIR=${BIN_DIR:-$TOP/build}
 TOOLS_DIR=${TOOLS_DIR:-$BIN_DIR/tests}
 t_init agentx
 
-SNMP_SBIN=$TOP/build/tools/snmp/usr/sbin
-command -v snmpd >/dev/null 2>&1 && SNMP_SBIN=$(dirname "$(command -v snmpd)")
 mkdir -p "$T_TMP/bin" && cp "$BIN_DIR/timesync-agentx" "$T_TMP/bin/" && chmod -R a+rX "$T_TMP/bin"
 AGENT=$T_TMP/bin/timesync-agentx
 ROOT=.1.3.6.1.4.1.8072.9999.123
@@ -19,34 +17,6 @@ NTP=.1.3.6.1.2.1.197
 SNMPD_PID= TRAPD_PID= AGENT_PID= FAKE_PIDS=() SNMP_PORT= TRAP_PORT=
 MIBS= && export MIBS # the tools print numbers; no MIB files needed
 
-SNMPD_DIR=
-snmpd_start() {
-  local dir i
-  # a fresh directory (and AgentX socket) per snmpd: an agent of an earlier test can
-  # never register with this one
-  SNMPD_DIR=${SNMPD_DIR:-$(mktemp -d "$T_TMP/snmpd.XXXXXX")}
-  dir=$SNMPD_DIR
-  mkdir -p "$dir/persist" && chmod 0755 "$dir"
-  SNMP_PORT=${SNMP_PORT:-$(free_port)}
-  TRAP_PORT=${TRAP_PORT:-$(free_port)}
-  cat >"$dir/snmpd.conf" <<EOC
-[snmpd]
-rocommunity public 127.0.0.1
-rwcommunity private 127.0.0.1
-agentaddress udp:127.0.0.1:$SNMP_PORT
-master agentx
-agentXSocket $dir/agentx.sock
-agentXPerms 0666 0755
-trap2sink 127.0.0.1:$TRAP_PORT public
-[snmp]
-persistentDir $dir/persist
-EOC
-  "$SNMP_SBIN/snmpd" -f -r -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" -p "$dir/snmpd.pid" \
-    </dev/null &
-  SNMPD_PID=$!
-  for i in $(seq 1 50); do [ -S "$dir/agentx.sock" ] && return 0; sleep 0.1; done
-  _t_err "snmpd did not start: $(tail -3 "$dir/snmpd.log")"
-}
 
 trapd_start() {
   local dir=$T_TMP/trapd i
