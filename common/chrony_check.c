@@ -33,8 +33,10 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* -w/-c mean offset or client age depending on --mode, which may come later. */
+/* The parse in progress: -w/-c mean offset or client age depending on --mode, which may
+ * come later, so their values wait for the end. */
 struct pending {
+  struct chrony_check_cfg *cfg;
   const char *warn, *crit;
 };
 
@@ -49,9 +51,10 @@ parse_range(struct thr_range *r, const char *opt, const char *arg, struct tsync_
 }
 
 static enum tsync_status
-parse_one(struct chrony_check_cfg *cfg, struct pending *pend, int opt, const char *arg,
-          struct tsync_err *err)
+parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
 {
+  struct pending *pend = ctx;
+  struct chrony_check_cfg *cfg = pend->cfg;
   struct eval_chrony_cfg *s = &cfg->sync;
   long n;
 
@@ -139,28 +142,16 @@ chrony_check_free(struct chrony_check_cfg *cfg)
 enum tsync_status
 chrony_check_parse(int argc, char **argv, struct chrony_check_cfg *cfg, struct tsync_err *err)
 {
-  struct pending pend = {NULL, NULL};
-  int opt;
+  struct pending pend = {NULL, NULL, NULL};
 
   memset(cfg, 0, sizeof(*cfg));
+  pend.cfg = cfg;
   cli_common_init(&cfg->common);
   eval_chrony_defaults(&cfg->sync);
   eval_clients_defaults(&cfg->clients);
-  optind = 0; /* glibc: full re-initialisation, so the agent can parse many lines */
-  opterr = 0; /* errors are ours to word; nothing may reach stderr in JSON mode */
-  while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "s:w:c:W:C:m:n:j:k:e:E:",
-                            long_options, NULL)) != -1) {
-    if (opt == '?' || opt == ':')
-      return cli_bad_option(argv, optopt, err);
-    int r = cli_parse_common(&cfg->common, opt, optarg, err);
-
-    if (r < 0)
-      return TSYNC_ERR_ARG;
-    if (r == 0 && parse_one(cfg, &pend, opt, optarg, err) != TSYNC_OK)
-      return TSYNC_ERR_ARG;
-  }
-  if (optind < argc)
-    return tsync_err_set(err, TSYNC_ERR_ARG, "unexpected argument '%s'", argv[optind]);
+  if (cli_parse_args(argc, argv, CLI_COMMON_SHORT "s:w:c:W:C:m:n:j:k:e:E:", long_options,
+                     &cfg->common, parse_one, &pend, err) != TSYNC_OK)
+    return TSYNC_ERR_ARG;
   return finish(cfg, &pend, err);
 }
 

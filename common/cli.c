@@ -17,7 +17,9 @@ cli_common_init(struct cli_common *c)
   c->family = AF_UNSPEC;
 }
 
-int
+/* Handles one getopt result if it is a common option. Returns 1 when handled, 0 when the
+ * option is not a common one, -1 on a bad value (err set). */
+static int
 cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_err *err)
 {
   /* Zabbix passes an unset key parameter, and an unset macro, as "" */
@@ -70,6 +72,37 @@ cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_er
   }
 }
 
+/* The error for getopt's '?' or ':' (unknown option, missing argument). */
+static enum tsync_status
+cli_bad_option(char **argv, int optopt, struct tsync_err *err)
+{
+  /* optind already moved past the offending word */
+  return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s",
+                       optopt ? "option needs an argument or is unknown" : "unknown option",
+                       argv[optind - 1]);
+}
+
+enum tsync_status
+cli_parse_args(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               struct cli_common *common, cli_option_fn fn, void *ctx, struct tsync_err *err)
+{
+  int opt;
+
+  optind = 0; /* glibc: full re-initialisation, so the agent can parse many lines */
+  opterr = 0; /* errors are ours to word; nothing may reach stderr in JSON mode */
+  while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    if (opt == '?' || opt == ':')
+      return cli_bad_option(argv, optopt, err);
+    int r = cli_parse_common(common, opt, optarg, err);
+
+    if (r < 0 || (r == 0 && fn(ctx, opt, optarg, err) != TSYNC_OK))
+      return TSYNC_ERR_ARG;
+  }
+  if (optind < argc)
+    return tsync_err_set(err, TSYNC_ERR_ARG, "unexpected argument '%s'", argv[optind]);
+  return TSYNC_OK;
+}
+
 void
 cli_free_hosts(struct tsync_expect **list, unsigned *n)
 {
@@ -106,15 +139,6 @@ cli_parse_hosts(struct tsync_expect **list, unsigned max, unsigned *n, const cha
   return TSYNC_OK;
 }
 
-enum tsync_status
-cli_bad_option(char **argv, int optopt, struct tsync_err *err)
-{
-  /* optind already moved past the offending word */
-  return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s",
-                       optopt ? "option needs an argument or is unknown" : "unknown option",
-                       argv[optind - 1]);
-}
-
 void
 cli_version(const char *prog, char *buf, size_t len)
 {
@@ -124,7 +148,7 @@ cli_version(const char *prog, char *buf, size_t len)
     buf[0] = '\0';
 }
 
-int
+static int
 cli_render_info(const struct cli_common *c, const char *prog, const char *usage,
                 const char *help, char *buf, size_t len)
 {
@@ -182,7 +206,7 @@ cli_render(const struct cli_common *c, const char *prefix, const struct eval_res
   return (int)res->state;
 }
 
-int
+static int
 cli_render_usage_error(const struct cli_common *c, const char *prefix, const char *msg,
                        const char *usage, char *buf, size_t len)
 {
@@ -195,4 +219,18 @@ cli_render_usage_error(const struct cli_common *c, const char *prefix, const cha
   if (snprintf(buf, len, "%s UNKNOWN: %s\n%s", prefix, msg, usage) < 0 && len)
     buf[0] = '\0';
   return TSYNC_STATE_UNKNOWN;
+}
+
+bool
+cli_render_parsed(const struct cli_common *c, enum tsync_status st, const char *why,
+                  const char *prog, const char *prefix, const char *usage, const char *help,
+                  char *buf, size_t len, int *code)
+{
+  if (st != TSYNC_OK)
+    *code = cli_render_usage_error(c, prefix, why, usage, buf, len);
+  else if (c->action != CLI_RUN)
+    *code = cli_render_info(c, prog, usage, help, buf, len);
+  else
+    return false;
+  return true;
 }

@@ -7,6 +7,7 @@
 #ifndef TSYNC_CLI_H
 #define TSYNC_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -63,11 +64,19 @@ enum {
 /* Defaults: timeout 10 s, Nagios format. */
 void cli_common_init(struct cli_common *c);
 
-/* Handles one getopt result if it is a common option. Returns 1 when handled, 0 when the
- * option is not a common one, -1 on a bad value (err set). Any option given an empty
- * value counts as not given and is handled here (by ignoring it), so that templates can
- * pass unset parameters: call this before a plugin's own options. */
-int cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_err *err);
+
+/* A plugin's own options, for cli_parse_args: ctx is the plugin's configuration. */
+typedef enum tsync_status (*cli_option_fn)(void *ctx, int opt, const char *arg,
+                                           struct tsync_err *err);
+
+/* The getopt_long loop of every plugin: each option goes to cli_parse_common first, the
+ * others to fn; an unknown option, a missing value or a stray argument is an error. Any
+ * option given an empty value counts as not given (ignored), so that templates can pass
+ * unset parameters.
+ * shortopts must include CLI_COMMON_SHORT and longopts CLI_COMMON_LONG. */
+enum tsync_status cli_parse_args(int argc, char **argv, const char *shortopts,
+                                 const struct option *longopts, struct cli_common *common,
+                                 cli_option_fn fn, void *ctx, struct tsync_err *err) TSYNC_WUR;
 
 /* Appends a comma-separated host list (arg of option opt) to *list (grown with realloc;
  * free with cli_free_hosts), at most max entries in all; names only, resolution comes
@@ -77,9 +86,6 @@ enum tsync_status cli_parse_hosts(struct tsync_expect **list, unsigned max, unsi
                                   const char *opt, const char *arg,
                                   struct tsync_err *err) TSYNC_WUR;
 void cli_free_hosts(struct tsync_expect **list, unsigned *n);
-
-/* The error for getopt's '?' or ':' (unknown option, missing argument). */
-enum tsync_status cli_bad_option(char **argv, int optopt, struct tsync_err *err);
 
 #define CLI_TRACE_SIZE 16384
 
@@ -100,17 +106,15 @@ int cli_render(const struct cli_common *c, const char *prefix, const struct eval
                const struct tsync_report *rep, const struct cli_trace *tr, char *buf,
                size_t len);
 
-/* Renders an option error: a JSON object in JSON mode, else "PREFIX UNKNOWN: msg" and the
- * usage text. Returns the exit code (3). */
-int cli_render_usage_error(const struct cli_common *c, const char *prefix, const char *msg,
-                           const char *usage, char *buf, size_t len);
-
 /* "check_chrony v1.0.0 (timesync-monitor 1.0.0)". */
 void cli_version(const char *prog, char *buf, size_t len);
 
-/* For --version and --help: the version line, and for --help the usage and help texts.
- * Returns the exit code (3, as Monitoring Plugins do). */
-int cli_render_info(const struct cli_common *c, const char *prog, const char *usage,
-                    const char *help, char *buf, size_t len);
+/* A plugin's main, right after parsing its options (st, with why on failure): when the
+ * run ends here, renders into buf the option error (a JSON object in JSON mode, else
+ * "PREFIX UNKNOWN: why" and the usage) or the -V / -h text, sets *code (3, as Monitoring
+ * Plugins do) and returns true. Returns false when the check is to run. */
+bool cli_render_parsed(const struct cli_common *c, enum tsync_status st, const char *why,
+                       const char *prog, const char *prefix, const char *usage,
+                       const char *help, char *buf, size_t len, int *code);
 
 #endif

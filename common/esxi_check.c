@@ -95,8 +95,9 @@ esxi_read_authfile(const char *path, struct esxi_cfg *cfg, struct tsync_err *err
 }
 
 static enum tsync_status
-parse_one(struct esxi_cfg *cfg, int opt, const char *arg, struct tsync_err *err)
+parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
 {
+  struct esxi_cfg *cfg = ctx;
   struct eval_esxi_cfg *e = &cfg->eval;
   struct tsync_err why;
   double d;
@@ -172,25 +173,12 @@ finish(struct esxi_cfg *cfg, struct tsync_err *err)
 enum tsync_status
 esxi_parse(int argc, char **argv, struct esxi_cfg *cfg, struct tsync_err *err)
 {
-  int opt;
-
   memset(cfg, 0, sizeof(*cfg));
   cli_common_init(&cfg->common);
   eval_esxi_defaults(&cfg->eval);
-  optind = 0; /* glibc: full re-initialisation */
-  opterr = 0; /* errors are ours to word; nothing may reach stderr in JSON mode */
-  while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "u:w:c:", long_options, NULL)) !=
-         -1) {
-    int r;
-
-    if (opt == '?' || opt == ':')
-      return cli_bad_option(argv, optopt, err);
-    r = cli_parse_common(&cfg->common, opt, optarg, err);
-    if (r < 0 || (r == 0 && parse_one(cfg, opt, optarg, err) != TSYNC_OK))
-      return TSYNC_ERR_ARG;
-  }
-  if (optind < argc)
-    return tsync_err_set(err, TSYNC_ERR_ARG, "unexpected argument '%s'", argv[optind]);
+  if (cli_parse_args(argc, argv, CLI_COMMON_SHORT "u:w:c:", long_options, &cfg->common,
+                     parse_one, cfg, err) != TSYNC_OK)
+    return TSYNC_ERR_ARG;
   return finish(cfg, err);
 }
 

@@ -43,8 +43,9 @@ range(struct thr_range *r, const char *opt, const char *arg, struct tsync_err *e
 }
 
 static enum tsync_status
-parse_one(struct w32time_cfg *cfg, int opt, const char *arg, struct tsync_err *err)
+parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
 {
+  struct w32time_cfg *cfg = ctx;
   struct eval_ntp_cfg *e = &cfg->eval;
   double d;
   long n;
@@ -90,27 +91,14 @@ w32time_free(struct w32time_cfg *cfg)
 enum tsync_status
 w32time_parse(int argc, char **argv, struct w32time_cfg *cfg, struct tsync_err *err)
 {
-  int opt;
-
   memset(cfg, 0, sizeof(*cfg));
   cli_common_init(&cfg->common);
   eval_ntp_defaults(&cfg->eval);
   cfg->samples = SNTP_DEFAULT_SAMPLES;
   cfg->reverse_dns = true;
-  optind = 0; /* glibc: full re-initialisation */
-  opterr = 0; /* errors are ours to word; nothing may reach stderr in JSON mode */
-  while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "n:w:c:W:C:", long_options, NULL)) !=
-         -1) {
-    int r;
-
-    if (opt == '?' || opt == ':')
-      return cli_bad_option(argv, optopt, err);
-    r = cli_parse_common(&cfg->common, opt, optarg, err);
-    if (r < 0 || (r == 0 && parse_one(cfg, opt, optarg, err) != TSYNC_OK))
-      return TSYNC_ERR_ARG;
-  }
-  if (optind < argc)
-    return tsync_err_set(err, TSYNC_ERR_ARG, "unexpected argument '%s'", argv[optind]);
+  if (cli_parse_args(argc, argv, CLI_COMMON_SHORT "n:w:c:W:C:", long_options, &cfg->common,
+                     parse_one, cfg, err) != TSYNC_OK)
+    return TSYNC_ERR_ARG;
   if (!cfg->common.host && cfg->common.action == CLI_RUN)
     return tsync_err_set(err, TSYNC_ERR_ARG, "-H/--hostname is required");
   return TSYNC_OK;

@@ -114,26 +114,19 @@ main(int argc, char **argv)
   struct tsync_report report;
   struct eval_result result;
   struct tsync_err err;
+  enum tsync_status st;
   int code;
 
-  if (chrony_check_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
-    code = cli_render_usage_error(&cfg.common, "CHRONY", err.msg, usage, out, sizeof(out));
-    fputs(out, stdout);
-    chrony_check_free(&cfg);
-    return code;
+  st = chrony_check_parse(argc, argv, &cfg, &err);
+  if (!cli_render_parsed(&cfg.common, st, err.msg, PROG, "CHRONY", usage, help, out,
+                         sizeof(out), &code)) {
+    trace.verbose = cfg.common.verbose;
+    guard_client_socket(&cfg);
+    chrony_check_run(&cfg, PROG, cli_trace_collect, &trace, &report, &result);
+    code = cli_render(&cfg.common, "CHRONY", &result, &report, &trace, out, sizeof(out));
+    tsync_report_free(&report);
   }
-  if (cfg.common.action != CLI_RUN) {
-    code = cli_render_info(&cfg.common, PROG, usage, help, out, sizeof(out));
-    fputs(out, stdout);
-    chrony_check_free(&cfg);
-    return code;
-  }
-  trace.verbose = cfg.common.verbose;
-  guard_client_socket(&cfg);
-  chrony_check_run(&cfg, PROG, cli_trace_collect, &trace, &report, &result);
-  code = cli_render(&cfg.common, "CHRONY", &result, &report, &trace, out, sizeof(out));
   fputs(out, stdout);
-  tsync_report_free(&report);
   chrony_check_free(&cfg);
   return code;
 }

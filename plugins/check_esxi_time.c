@@ -64,16 +64,12 @@ main(int argc, char **argv)
   static struct eval_result result;
   struct tsync_report report;
   struct tsync_err err;
+  enum tsync_status st;
   int code;
 
-  if (esxi_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
-    esxi_free(&cfg);
-    code = cli_render_usage_error(&cfg.common, "ESXI", err.msg, usage, out, sizeof(out));
-    fputs(out, stdout);
-    return code;
-  }
-  if (cfg.common.action != CLI_RUN) {
-    code = cli_render_info(&cfg.common, PROG, usage, help, out, sizeof(out));
+  st = esxi_parse(argc, argv, &cfg, &err);
+  if (cli_render_parsed(&cfg.common, st, err.msg, PROG, "ESXI", usage, help, out, sizeof(out),
+                        &code)) {
     fputs(out, stdout);
     esxi_free(&cfg);
     return code;

@@ -61,25 +61,18 @@ main(int argc, char **argv)
   struct tsync_report report;
   struct eval_result result;
   struct tsync_err err;
+  enum tsync_status st;
   int code;
 
-  if (w32time_parse(argc, argv, &cfg, &err) != TSYNC_OK) {
-    code = cli_render_usage_error(&cfg.common, "W32TIME", err.msg, usage, out, sizeof(out));
-    fputs(out, stdout);
-    w32time_free(&cfg);
-    return code;
+  st = w32time_parse(argc, argv, &cfg, &err);
+  if (!cli_render_parsed(&cfg.common, st, err.msg, PROG, "W32TIME", usage, help, out,
+                         sizeof(out), &code)) {
+    trace.verbose = cfg.common.verbose;
+    w32time_run(&cfg, cli_trace_collect, &trace, &report, &result);
+    code = cli_render(&cfg.common, "W32TIME", &result, &report, &trace, out, sizeof(out));
+    tsync_report_free(&report);
   }
-  if (cfg.common.action != CLI_RUN) {
-    code = cli_render_info(&cfg.common, PROG, usage, help, out, sizeof(out));
-    fputs(out, stdout);
-    w32time_free(&cfg);
-    return code;
-  }
-  trace.verbose = cfg.common.verbose;
-  w32time_run(&cfg, cli_trace_collect, &trace, &report, &result);
-  code = cli_render(&cfg.common, "W32TIME", &result, &report, &trace, out, sizeof(out));
   fputs(out, stdout);
-  tsync_report_free(&report);
   w32time_free(&cfg);
   return code;
 }
