@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "esxi_check.h"
 
 #define AUTH_OK "username=monitor\npassword=s3cret!\n"
@@ -75,13 +77,6 @@ read_auth(struct fx *f, const char *text, mode_t mode)
 {
   f->err.msg[0] = '\0';
   return esxi_read_authfile(authfile(f, text, mode), &f->cfg, &f->err);
-}
-
-static void
-expect_contains(const char *text, const char *part)
-{
-  if (!strstr(text, part))
-    fail_msg("'%s' does not contain '%s'", text, part);
 }
 
 static enum tsync_status

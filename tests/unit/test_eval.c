@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "eval.h"
 #include "output.h"
 #include "report.h"
@@ -21,21 +23,6 @@ struct fx {
   struct tsync_report rep;
   struct eval_result res;
 };
-
-static void
-set_str(char *dst, size_t len, const char *src)
-{
-  assert_true(snprintf(dst, len, "%s", src) < (int)len);
-}
-
-static void
-set_range(struct thr_range *r, const char *text)
-{
-  struct tsync_err err = {""};
-
-  if (thr_parse(r, text, &err) != TSYNC_OK)
-    fail_msg("thr_parse('%s'): %s", text, err.msg);
-}
 
 /* The probe fills lost from the register; so do the tests. */
 static void
@@ -662,15 +649,6 @@ test_perf_thresholds(void **state)
   assert_ptr_equal(p[9].warn, &f->cfg.usable_warn);
   assert_ptr_equal(p[9].crit, &f->cfg.usable_crit);
   assert_null(p[10].crit);
-}
-
-static void
-expect_perf_text(const struct eval_perf *p, const char *want)
-{
-  char buf[256];
-
-  assert_int_equal(out_perf_item(p, buf, sizeof(buf)), TSYNC_OK);
-  assert_string_equal(buf, want);
 }
 
 /* What the plugin prints with the default thresholds. */

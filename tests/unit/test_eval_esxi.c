@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "eval.h"
 #include "report.h"
 
@@ -20,12 +22,6 @@ struct fx {
   struct tsync_report rep;
   struct eval_result res;
 };
-
-static void
-set_str(char *dst, size_t len, const char *src)
-{
-  assert_true(snprintf(dst, len, "%s", src) < (int)len);
-}
 
 /* An 8.x host in good health: offset +0.5 s, ntpd on and running, two servers, synced
  * two minutes ago. */
@@ -123,29 +119,12 @@ run(struct fx *f)
   return &f->res;
 }
 
-static void
-expect_state(const struct eval_result *res, enum tsync_state st, unsigned n_msgs)
-{
-  if (res->state != st || res->n_msgs != n_msgs)
-    fail_msg("state %s with %u messages (first '%s'), want %s with %u",
-             tsync_state_str(res->state), res->n_msgs, res->n_msgs ? res->msgs[0].text : "",
-             tsync_state_str(st), n_msgs);
-}
-
-static void
-expect_msg(const struct eval_result *res, unsigned i, enum tsync_state st, const char *want)
-{
-  assert_true(i < res->n_msgs);
-  assert_string_equal(res->msgs[i].text, want);
-  assert_int_equal(res->msgs[i].state, st);
-}
-
 /* Exactly one finding. */
 static void
 expect_only(const struct eval_result *res, enum tsync_state st, const char *want)
 {
   expect_state(res, st, 1);
-  expect_msg(res, 0, st, want);
+  expect_msg_at(res, 0, st, want);
 }
 
 static const struct eval_perf *
@@ -449,9 +428,9 @@ test_two_hosts_worst_wins(void **state)
   f->rep.hosts[1].ntpd_running = false;
   f->rep.hosts[1].n_ntp_servers = 0;
   expect_state(run(f), TSYNC_STATE_CRITICAL, 3);
-  expect_msg(&f->res, 0, TSYNC_STATE_WARNING, "esx01: offset +1.500 s > 1 s");
-  expect_msg(&f->res, 1, TSYNC_STATE_CRITICAL, "esx02: ntpd is not running (policy on)");
-  expect_msg(&f->res, 2, TSYNC_STATE_WARNING, "esx02: no NTP server configured");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_WARNING, "esx01: offset +1.500 s > 1 s");
+  expect_msg_at(&f->res, 1, TSYNC_STATE_CRITICAL, "esx02: ntpd is not running (policy on)");
+  expect_msg_at(&f->res, 2, TSYNC_STATE_WARNING, "esx02: no NTP server configured");
 }
 
 static void

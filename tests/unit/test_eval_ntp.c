@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "eval.h"
 #include "output.h"
 #include "report.h"
@@ -25,21 +27,6 @@ struct fx {
   struct tsync_report rep;
   struct eval_result res;
 };
-
-static void
-set_str(char *dst, size_t len, const char *src)
-{
-  assert_true(snprintf(dst, len, "%s", src) < (int)len);
-}
-
-static void
-set_range(struct thr_range *r, const char *text)
-{
-  struct tsync_err err = {""};
-
-  if (thr_parse(r, text, &err) != TSYNC_OK)
-    fail_msg("thr_parse('%s'): %s", text, err.msg);
-}
 
 /* The one source w32time_fill_report makes: the queried server. */
 static void
@@ -132,30 +119,6 @@ kod_only(struct tsync_report *r, const char *code)
 }
 
 static void
-expect_state(const struct eval_result *res, enum tsync_state st, unsigned n_msgs)
-{
-  if (res->state != st || res->n_msgs != n_msgs)
-    fail_msg("state %s with %u messages (first '%s'), want %s with %u",
-             tsync_state_str(res->state), res->n_msgs, res->n_msgs ? res->msgs[0].text : "",
-             tsync_state_str(st), n_msgs);
-}
-
-static void
-expect_msg(const struct eval_result *res, unsigned i, enum tsync_state st, const char *want)
-{
-  assert_true(i < res->n_msgs);
-  assert_int_equal(res->msgs[i].state, st);
-  assert_string_equal(res->msgs[i].text, want);
-}
-
-static void
-expect_contains(const char *text, const char *part)
-{
-  if (!strstr(text, part))
-    fail_msg("'%s' does not contain '%s'", text, part);
-}
-
-static void
 expect_no_msg_with(const struct eval_result *res, const char *part)
 {
   unsigned i;
@@ -205,7 +168,7 @@ test_offset_warning(void **state)
 
   f->rep.clock.offset = 1.5;
   expect_state(run(f), TSYNC_STATE_WARNING, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_WARNING, "offset +1.500 s > 1 s");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_WARNING, "offset +1.500 s > 1 s");
   f->rep.clock.offset = -1.0; /* the bound itself is inside */
   expect_state(run(f), TSYNC_STATE_OK, 0);
 }
@@ -217,7 +180,7 @@ test_offset_critical(void **state)
 
   f->rep.clock.offset = -6.0;
   expect_state(run(f), TSYNC_STATE_CRITICAL, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_CRITICAL, "offset -6.000 s > 5 s");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_CRITICAL, "offset -6.000 s > 5 s");
   expect_no_msg_with(&f->res, "Kerberos");
 }
 
@@ -250,8 +213,8 @@ test_unsynced_li3_stratum0(void **state)
   f->rep.clock.refid = 0;
   f->rep.clock.ref_name[0] = '\0';
   expect_state(run(f), TSYNC_STATE_CRITICAL, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_CRITICAL,
-             "not synchronized (leap indicator 3, stratum 0)");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_CRITICAL,
+                "not synchronized (leap indicator 3, stratum 0)");
   assert_int_equal(f->res.n_perf, 7); /* the server did answer */
 }
 
@@ -263,8 +226,8 @@ test_unsynced_stale_stratum(void **state)
   f->rep.clock.leap = TSYNC_LEAP_UNSYNC;
   f->rep.clock.offset = 12.0; /* meaningless from an unsynchronized server */
   expect_state(run(f), TSYNC_STATE_CRITICAL, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_CRITICAL,
-             "not synchronized (leap indicator 3, stratum 3)");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_CRITICAL,
+                "not synchronized (leap indicator 3, stratum 3)");
   expect_no_msg_with(&f->res, "offset");
 }
 
@@ -275,8 +238,8 @@ test_unsynced_stratum0_li0(void **state)
 
   f->rep.clock.stratum = 0;
   expect_state(run(f), TSYNC_STATE_CRITICAL, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_CRITICAL,
-             "not synchronized (leap indicator 0, stratum 0)");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_CRITICAL,
+                "not synchronized (leap indicator 0, stratum 0)");
 }
 
 static void
@@ -347,10 +310,10 @@ test_kod_other_and_no_source(void **state)
 
   kod_only(&f->rep, "INIT");
   expect_state(run(f), TSYNC_STATE_CRITICAL, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_CRITICAL, "Kiss-o'-Death INIT from 192.0.2.10");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_CRITICAL, "Kiss-o'-Death INIT from 192.0.2.10");
   f->rep.n_sources = 0; /* sources stays allocated for teardown */
   expect_state(run(f), TSYNC_STATE_CRITICAL, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_CRITICAL, "Kiss-o'-Death INIT from the server");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_CRITICAL, "Kiss-o'-Death INIT from the server");
   f->rep.n_sources = 1;
 }
 
@@ -408,12 +371,12 @@ test_expect_source_mismatch(void **state)
 
   expect_source(&f->cfg, "dc02.example.com", "10.9.9.9");
   expect_state(run(f), TSYNC_STATE_WARNING, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_WARNING,
-             "syncing from 10.1.2.3, not from dc02.example.com");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_WARNING,
+                "syncing from 10.1.2.3, not from dc02.example.com");
   expect_source(&f->cfg, "dc03.example.com", "10.9.9.8");
   expect_state(run(f), TSYNC_STATE_WARNING, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_WARNING,
-             "syncing from 10.1.2.3, not from dc02.example.com, dc03.example.com");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_WARNING,
+                "syncing from 10.1.2.3, not from dc02.example.com, dc03.example.com");
 }
 
 static void
@@ -424,8 +387,8 @@ test_expect_source_ref_host(void **state)
   expect_source(&f->cfg, "dc02.example.com", "10.9.9.9");
   set_str(f->rep.ntp.ref_host, sizeof(f->rep.ntp.ref_host), "time.windows.com");
   expect_state(run(f), TSYNC_STATE_WARNING, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_WARNING,
-             "syncing from 10.1.2.3 (time.windows.com), not from dc02.example.com");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_WARNING,
+                "syncing from 10.1.2.3 (time.windows.com), not from dc02.example.com");
   expect_contains(f->res.ok_text, "synchronized to 10.1.2.3 (time.windows.com) (stratum 3)");
 }
 
@@ -441,7 +404,7 @@ test_root_distance(void **state)
   set_range(&f->cfg.root_distance, "1");
   f->rep.clock.root_dispersion = 7.77;
   expect_state(run(f), TSYNC_STATE_WARNING, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_WARNING, "root distance 7.7856 s > 1 s");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_WARNING, "root distance 7.7856 s > 1 s");
   f->rep.clock.root_dispersion = 0.5; /* 0.0156 + 0.5 */
   expect_state(run(f), TSYNC_STATE_OK, 0);
 }
@@ -456,10 +419,10 @@ test_stratum_thresholds(void **state)
   expect_state(run(f), TSYNC_STATE_OK, 0);
   f->rep.clock.stratum = 5;
   expect_state(run(f), TSYNC_STATE_WARNING, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_WARNING, "stratum 5 > 4");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_WARNING, "stratum 5 > 4");
   f->rep.clock.stratum = 7;
   expect_state(run(f), TSYNC_STATE_CRITICAL, 1);
-  expect_msg(&f->res, 0, TSYNC_STATE_CRITICAL, "stratum 7 > 6");
+  expect_msg_at(&f->res, 0, TSYNC_STATE_CRITICAL, "stratum 7 > 6");
 }
 
 /* ---- this host's clock ---- */
@@ -533,15 +496,6 @@ test_perf_values(void **state)
     if (p[i].value != want[i])
       fail_msg("%s = %g, want %g", p[i].label, p[i].value, want[i]);
   assert_true(p[6].max == 5.0);
-}
-
-static void
-expect_perf_text(const struct eval_perf *p, const char *want)
-{
-  char buf[160];
-
-  assert_int_equal(out_perf_item(p, buf, sizeof(buf)), TSYNC_OK);
-  assert_string_equal(buf, want);
 }
 
 static void

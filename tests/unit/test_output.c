@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "output.h"
 
 struct fx {
@@ -30,12 +32,6 @@ range(const char *text)
   if (thr_parse(&r, text, &err) != TSYNC_OK)
     fail_msg("thr_parse('%s'): %s", text, err.msg);
   return r;
-}
-
-static void
-set_str(char *dst, size_t len, const char *src)
-{
-  assert_true(snprintf(dst, len, "%s", src) < (int)len);
 }
 
 static size_t
@@ -467,8 +463,8 @@ test_nagios_verbose(void **state)
   sample(f);
   assert_int_equal(out_nagios("CHRONY", &f->res, &f->rep, 1, f->buf, sizeof(f->buf)),
                    TSYNC_OK);
-  assert_string_equal(f->buf, LINE1 LINE2 LINE3 LINE4
-                      "queried via unix:/run/chrony/chronyd.sock\n");
+  assert_string_equal(f->buf,
+                      LINE1 LINE2 LINE3 LINE4 "queried via unix:/run/chrony/chronyd.sock\n");
 }
 
 static void

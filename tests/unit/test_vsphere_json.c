@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "vsphere_int.h"
 
 /* content.json of the corpus (vCenter 8.0.3), a few morefs left out */
@@ -68,17 +70,6 @@ static const char dti_67[] =
 static const char svc_running[] = "{\"_typeName\":\"HostServiceInfo\",\"service\":[" SVC_DCUI
                                   "," SVC_SSH "," SVC_NTPD "," SVC_PTPD "]}";
 
-/* An exact-size heap copy of text, without the NUL. */
-static char *
-exact(const char *text, size_t len)
-{
-  char *copy = malloc(len ? len : 1);
-
-  assert_non_null(copy);
-  memcpy(copy, text, len);
-  return copy;
-}
-
 static enum tsync_status
 content(const char *body, struct vs_content *sc, struct tsync_err *err)
 {
@@ -110,20 +101,6 @@ services(const char *body, struct tsync_host *h, struct tsync_err *err)
 
   free(copy);
   return st;
-}
-
-static void
-expect_contains(const char *text, const char *part)
-{
-  if (!strstr(text, part))
-    fail_msg("'%s' does not contain '%s'", text, part);
-}
-
-static void
-expect_near(double got, double want, double eps)
-{
-  if (!(fabs(got - want) <= eps))
-    fail_msg("%.9f, want %.9f (+/- %g)", got, want, eps);
 }
 
 /* A dateTimeInfo with the health fields and lastSyncTime text; parsed at now. */

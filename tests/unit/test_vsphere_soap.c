@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "unit_util.h"
 #include <libxml/parser.h>
 
 #include "vsphere_int.h"
@@ -157,17 +159,6 @@ group_teardown(void **state)
   return 0;
 }
 
-/* An exact-size heap copy of text, without the NUL. */
-static char *
-exact(const char *text, size_t len)
-{
-  char *copy = malloc(len ? len : 1);
-
-  assert_non_null(copy);
-  memcpy(copy, text, len);
-  return copy;
-}
-
 static enum tsync_status
 content(const char *xml, struct vs_content *sc, struct tsync_err *err)
 {
@@ -188,20 +179,6 @@ props(const char *xml, double now, struct tsync_host *h, struct tsync_err *err)
 
   free(copy);
   return st;
-}
-
-static void
-expect_contains(const char *text, const char *part)
-{
-  if (!strstr(text, part))
-    fail_msg("'%s' does not contain '%s'", text, part);
-}
-
-static void
-expect_near(double got, double want, double eps)
-{
-  if (!(fabs(got - want) <= eps))
-    fail_msg("%.9f, want %.9f (+/- %g)", got, want, eps);
 }
 
 static double
