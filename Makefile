@@ -82,7 +82,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
 	  $(CMOCKA_LIBS) $(VSPHERE_LIBS) $(JANSSON_LIBS) -lm
 
 # Test responders: standalone, they share nothing with the code they test.
-$(BUILD)/tests/%: tests/integration/%.c
+$(BUILD)/tests/%: tests/integration/%.c $(wildcard tests/integration/*.h)
 	@mkdir -p $(@D)
 	$(CC) -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -o $@ $< -lm
 
