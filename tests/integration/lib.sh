@@ -637,23 +637,30 @@ EOC
 # system tests). Both are tracked (t_track), so t_run stops them.
 # ---------------------------------------------------------------------------------------
 
+# wait_ready FILE [SECONDS]: until a responder has written its ready file (default 5 s).
+wait_ready() {
+  local i
+  for ((i = 0; i < ${2:-5} * 20; i++)); do
+    [ -s "$1" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 # fake_w32time_start NAME MODE [FAKE-ARGS...]: fake_w32time ($TOOLS_DIR) in MODE on
-# 127.0.0.1:${NAME}_PORT.
+# ${FAKE_LISTEN:-127.0.0.1}:${NAME}_PORT (FAKE_LISTEN='[::1]' for IPv6).
 fake_w32time_start() {
-  local name=$1 mode=$2 dir port i
+  local name=$1 mode=$2 dir port
   shift 2
   _chr_valid_name "$name" || return 1
   dir=$T_TMP/fake-$name
   rm -rf "$dir" && mkdir -p "$dir"
   port=$(free_port) || return 1
-  "$TOOLS_DIR/fake_w32time" --udp "127.0.0.1:$port" --mode "$mode" --lifetime 120 \
-    --ready-file "$dir/ready" "$@" >/dev/null &
+  "$TOOLS_DIR/fake_w32time" --udp "${FAKE_LISTEN:-127.0.0.1}:$port" --mode "$mode" \
+    --lifetime 120 --ready-file "$dir/ready" "$@" >/dev/null &
   t_track $!
-  for i in $(seq 1 50); do
-    [ -s "$dir/ready" ] && { _chr_export "$name" PORT "$port"; return 0; }
-    sleep 0.05
-  done
-  _t_err "fake_w32time $mode did not start"
+  wait_ready "$dir/ready" || { _t_err "fake_w32time $mode did not start"; return 1; }
+  _chr_export "$name" PORT "$port"
 }
 
 # tcp_free_port: a free TCP port on 127.0.0.1 (free_port looks at UDP).
@@ -679,31 +686,28 @@ fake_vsphere_creds() {
   printf 'username=monitor\npassword=s3cret!\n' >"$FAKE_VS_AUTH" && chmod 600 "$FAKE_VS_AUTH"
 }
 
-# fake_vsphere_start NAME PROFILE [FAKE-ARGS...]: fake_vsphere.py (esxi67, esxi8, vcenter8)
-# over HTTPS on 127.0.0.1:${NAME}_PORT, its state in ${NAME}_STATE, with the credentials
-# of fake_vsphere_creds also as ${NAME}_CACERT and ${NAME}_AUTH.
+# fake_vsphere_start NAME PROFILE [--untrusted] [FAKE-ARGS...]: fake_vsphere.py (esxi67,
+# esxi8, vcenter8) over HTTPS on 127.0.0.1:${NAME}_PORT, its state in ${NAME}_STATE, with
+# the credentials of fake_vsphere_creds also as ${NAME}_CACERT and ${NAME}_AUTH.
+# --untrusted: a certificate that CA did not sign.
 fake_vsphere_start() {
-  local name=$1 profile=$2 dir=$T_TMP/fake-$1 port i
+  local name=$1 profile=$2 dir=$T_TMP/fake-$1 port cert=server
   shift 2
+  [ "${1:-}" = --untrusted ] && { cert=untrusted; shift; }
   _chr_valid_name "$name" && fake_vsphere_creds || return 1
   rm -rf "$dir" && mkdir -p "$dir"
   port=$(tcp_free_port) || return 1
   python3 "$TOP/tests/integration/fake_vsphere.py" --port "$port" \
-    --cert "${FAKE_VS_CACERT%/*}/server.pem" --key "${FAKE_VS_CACERT%/*}/server.key" \
+    --cert "${FAKE_VS_CACERT%/*}/$cert.pem" --key "${FAKE_VS_CACERT%/*}/$cert.key" \
     --profile "$profile" --state-file "$dir/state" --ready-file "$dir/ready" --lifetime 120 \
     "$@" 2>"$dir/log" &
   t_track $!
-  for i in $(seq 1 100); do
-    if [ -s "$dir/ready" ]; then
-      _chr_export "$name" PORT "$port"
-      _chr_export "$name" STATE "$dir/state"
-      _chr_export "$name" CACERT "$FAKE_VS_CACERT"
-      _chr_export "$name" AUTH "$FAKE_VS_AUTH"
-      return 0
-    fi
-    sleep 0.05
-  done
-  _t_err "fake_vsphere $profile did not start: $(tail -3 "$dir/log")"
+  wait_ready "$dir/ready" ||
+    { _t_err "fake_vsphere $profile did not start: $(tail -3 "$dir/log")"; return 1; }
+  _chr_export "$name" PORT "$port"
+  _chr_export "$name" STATE "$dir/state"
+  _chr_export "$name" CACERT "$FAKE_VS_CACERT"
+  _chr_export "$name" AUTH "$FAKE_VS_AUTH"
 }
 
 # t_run_all [AFTER [WRAP]]: t_run for every t_* function the suite defined (lib.sh's own

@@ -261,34 +261,25 @@ t_bad_options() {
 
 # --- hostile responder ----------------------------------------------------------------
 
-HOSTILE_PID=
-# hostile MODE unix|udp: starts the responder; its socket is $HSOCK or 127.0.0.1:$HPORT.
+# hostile MODE unix|udp|udp6: starts the responder; its socket is $HSOCK, or $HPORT on
+# 127.0.0.1 (udp) or ::1 (udp6).
 hostile() {
-  local mode=$1 kind=$2 dir=$T_TMP/hostile i
+  local mode=$1 kind=$2 dir=$T_TMP/hostile
+  local -a listen=()
   rm -rf "$dir" && mkdir -p "$dir" && chmod 0750 "$dir"
   HSOCK=$dir/chronyd.sock
-  if [ "$kind" = unix ]; then
-    "$TOOLS_DIR/hostile_cmdmon" --unix "$HSOCK" --mode "$mode" --lifetime 60 \
-      --ready-file "$dir/ready" &
-  else
-    HPORT=$(free_port) || return 1
-    "$TOOLS_DIR/hostile_cmdmon" --udp "127.0.0.1:$HPORT" --mode "$mode" --lifetime 60 \
-      --ready-file "$dir/ready" &
-  fi
-  HOSTILE_PID=$!
-  for i in $(seq 1 50); do
-    [ -s "$dir/ready" ] && return 0
-    sleep 0.05
-  done
-  _t_err "hostile_cmdmon ($mode) did not start"
+  case $kind in
+    unix) listen=(--unix "$HSOCK") ;;
+    udp) HPORT=$(free_port) && listen=(--udp "127.0.0.1:$HPORT") || return 1 ;;
+    udp6) HPORT=$(free_port) && listen=(--udp "[::1]:$HPORT") || return 1 ;;
+  esac
+  "$TOOLS_DIR/hostile_cmdmon" "${listen[@]}" --mode "$mode" --lifetime 60 \
+    --ready-file "$dir/ready" &
+  t_track $!
+  wait_ready "$dir/ready" || { _t_err "hostile_cmdmon ($mode) did not start"; return 1; }
 }
 
-hostile_stop() {
-  [ -n "$HOSTILE_PID" ] || return 0
-  kill "$HOSTILE_PID" 2>/dev/null
-  wait "$HOSTILE_PID" 2>/dev/null
-  HOSTILE_PID=
-}
+hostile_stop() { t_stop_tracked; }
 
 # hostile_case MODE KIND EXIT REGEX [ARGS...]: the state, the words, bounded time (-t 3
 # unless ARGS say otherwise), no crash and no client socket left behind.
@@ -319,17 +310,11 @@ t_hostile_ipv6() {
     t_skip hostile_ipv6 "no IPv6 on loopback"
     return 0
   fi
-  local dir=$T_TMP/hostile port i
-  rm -rf "$dir" && mkdir -p "$dir"
-  port=$(free_port) || return 1
-  "$TOOLS_DIR/hostile_cmdmon" --udp "[::1]:$port" --mode ok --lifetime 30 \
-    --ready-file "$dir/ready" &
-  HOSTILE_PID=$!
-  for i in $(seq 1 50); do [ -s "$dir/ready" ] && break; sleep 0.05; done
-  check -H ::1 -p "$port" -6 -m 1: -v
+  hostile ok udp6 || return 1
+  check -H ::1 -p "$HPORT" -6 -m 1: -v
   hostile_stop
   assert_exit 0 "$RC" "UDP over IPv6: $OUT" || return 1
-  assert_match "$OUT" "queried via udp:\[::1\]:$port"
+  assert_match "$OUT" "queried via udp:\[::1\]:$HPORT"
 }
 t_hostile_silent() {
   hostile_case silent unix 2 "^CHRONY CRITICAL: no reply from chronyd at unix:.* after 3\.0 s" &&

@@ -7,41 +7,19 @@
 
 BIN_DIR=${BIN_DIR:-$TOP/build}
 CHECK=$BIN_DIR/check_esxi_time
-FAKE=$TOP/tests/integration/fake_vsphere.py
 t_init check_esxi_time
 
-CA=$T_TMP/ca
-bash "$TOP/tests/integration/make_test_ca.sh" "$CA" >/dev/null || { echo "cannot make a CA"; exit 1; }
-AUTH=$T_TMP/auth
-printf 'username=monitor\npassword=s3cret!\n' >"$AUTH" && chmod 600 "$AUTH"
+fake_vsphere_creds || { echo "cannot make a CA"; exit 1; }
+CA_PEM=$FAKE_VS_CACERT AUTH=$FAKE_VS_AUTH
+OUT= RC= PORT_= STATE=
 
-OUT= RC= FAKE_PID= PORT_= STATE=
-
-# fake PROFILE [fake flags...]: starts the endpoint; $PORT_ and $STATE describe it.
-fake() {
-  local profile=$1 cert=server i
-  shift
-  [ "${1:-}" = --untrusted ] && { cert=untrusted; shift; }
-  PORT_=$(tcp_free_port) || return 1
-  STATE=$T_TMP/state.$PORT_
-  rm -f "$T_TMP/ready"
-  python3 "$FAKE" --port "$PORT_" --cert "$CA/$cert.pem" --key "$CA/$cert.key" \
-    --profile "$profile" --state-file "$STATE" --ready-file "$T_TMP/ready" --lifetime 60 \
-    "$@" 2>"$T_TMP/fake.log" &
-  FAKE_PID=$!
-  for i in $(seq 1 100); do [ -s "$T_TMP/ready" ] && return 0; sleep 0.05; done
-  _t_err "fake_vsphere $profile did not start: $(tail -3 "$T_TMP/fake.log")"
-}
-
-fake_stop() {
-  [ -n "$FAKE_PID" ] || return 0
-  kill "$FAKE_PID" 2>/dev/null
-  wait "$FAKE_PID" 2>/dev/null
-  FAKE_PID=
-}
+# fake PROFILE [--untrusted] [fake flags...]: starts the endpoint; $PORT_ and $STATE
+# describe it.
+fake() { fake_vsphere_start vs "$@" && PORT_=$vs_PORT STATE=$vs_STATE; }
+fake_stop() { t_stop_tracked; }
 
 check() {
-  OUT=$("$CHECK" -H 127.0.0.1 -p "$PORT_" --authfile "$AUTH" --cacert "$CA/ca.pem" "$@" 2>&1)
+  OUT=$("$CHECK" -H 127.0.0.1 -p "$PORT_" --authfile "$AUTH" --cacert "$CA_PEM" "$@" 2>&1)
   RC=$?
   return 0
 }

@@ -10,7 +10,7 @@ TOOLS_DIR=${TOOLS_DIR:-$BIN_DIR/tests}
 CHECK=$BIN_DIR/check_w32time
 t_init check_w32time
 
-OUT= RC= FAKE_PID= FPORT=
+OUT= RC= FPORT=
 check() {
   OUT=$("$CHECK" "$@" 2>&1)
   RC=$?
@@ -19,27 +19,8 @@ check() {
 jqr() { jq -r "$1" <<<"$OUT"; }
 
 # fake MODE [ARGS...]: starts the responder on 127.0.0.1:$FPORT.
-fake() {
-  local mode=$1 dir=$T_TMP/fake i
-  shift
-  rm -rf "$dir" && mkdir -p "$dir"
-  FPORT=$(free_port) || return 1
-  "$TOOLS_DIR/fake_w32time" --udp "127.0.0.1:$FPORT" --mode "$mode" --lifetime 60 \
-    --ready-file "$dir/ready" "$@" &
-  FAKE_PID=$!
-  for i in $(seq 1 50); do
-    [ -s "$dir/ready" ] && return 0
-    sleep 0.05
-  done
-  _t_err "fake_w32time ($mode) did not start"
-}
-
-fake_stop() {
-  [ -n "$FAKE_PID" ] || return 0
-  kill "$FAKE_PID" 2>/dev/null
-  wait "$FAKE_PID" 2>/dev/null
-  FAKE_PID=
-}
+fake() { fake_w32time_start w32 "$@" && FPORT=$w32_PORT; }
+fake_stop() { t_stop_tracked; }
 
 # case MODE EXIT REGEX [CHECK-ARGS...] -- [FAKE-ARGS...]: the state and the words, within
 # -t 4 (bounded), against the responder in MODE.
@@ -172,13 +153,7 @@ t_ipv6() {
     t_skip ipv6 "no IPv6 on loopback"
     return 0
   fi
-  local dir=$T_TMP/fake6 i
-  mkdir -p "$dir"
-  FPORT=$(free_port) || return 1
-  "$TOOLS_DIR/fake_w32time" --udp "[::1]:$FPORT" --mode synced --lifetime 30 \
-    --ready-file "$dir/ready" &
-  FAKE_PID=$!
-  for i in $(seq 1 50); do [ -s "$dir/ready" ] && break; sleep 0.05; done
+  FAKE_LISTEN='[::1]' fake synced || return 1
   check -H ::1 -p "$FPORT" -6
   fake_stop
   assert_exit 0 "$RC" "IPv6: $OUT"
