@@ -41,16 +41,6 @@ struct pending {
 };
 
 static enum tsync_status
-parse_range(struct thr_range *r, const char *opt, const char *arg, struct tsync_err *err)
-{
-  struct tsync_err e;
-
-  if (thr_parse(r, arg, &e) != TSYNC_OK)
-    return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s", opt, e.msg);
-  return TSYNC_OK;
-}
-
-static enum tsync_status
 parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
 {
   struct pending *pend = ctx;
@@ -69,21 +59,21 @@ parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
     pend->crit = arg;
     return TSYNC_OK;
   case 'W':
-    return parse_range(&s->stratum_warn, "-W", arg, err);
+    return cli_parse_range(&s->stratum_warn, "-W", arg, err);
   case 'C':
-    return parse_range(&s->stratum_crit, "-C", arg, err);
+    return cli_parse_range(&s->stratum_crit, "-C", arg, err);
   case 'm':
-    return parse_range(&s->usable_warn, "-m", arg, err);
+    return cli_parse_range(&s->usable_warn, "-m", arg, err);
   case 'n':
-    return parse_range(&s->usable_crit, "-n", arg, err);
+    return cli_parse_range(&s->usable_crit, "-n", arg, err);
   case 'j':
-    return parse_range(&s->jitter_warn, "-j", arg, err);
+    return cli_parse_range(&s->jitter_warn, "-j", arg, err);
   case 'k':
-    return parse_range(&s->jitter_crit, "-k", arg, err);
+    return cli_parse_range(&s->jitter_crit, "-k", arg, err);
   case 'e':
-    return parse_range(&s->esterr_warn, "-e", arg, err);
+    return cli_parse_range(&s->esterr_warn, "-e", arg, err);
   case 'E':
-    return parse_range(&s->esterr_crit, "-E", arg, err);
+    return cli_parse_range(&s->esterr_crit, "-E", arg, err);
   case OPT_REACH_LOST:
     if (tsync_parse_long(arg, 0, 8, &n, "--reach-lost", err) != TSYNC_OK)
       return TSYNC_ERR_ARG;
@@ -126,9 +116,9 @@ finish(struct chrony_check_cfg *cfg, const struct pending *pend, struct tsync_er
     return tsync_err_set(err, TSYNC_ERR_ARG, "-p needs -H");
   if (cfg->clients.n_expect && !clients)
     return tsync_err_set(err, TSYNC_ERR_ARG, "--expect-client needs --mode=clients");
-  if (pend->warn && parse_range(w, "-w", pend->warn, err) != TSYNC_OK)
+  if (pend->warn && cli_parse_range(w, "-w", pend->warn, err) != TSYNC_OK)
     return TSYNC_ERR_ARG;
-  if (pend->crit && parse_range(c, "-c", pend->crit, err) != TSYNC_OK)
+  if (pend->crit && cli_parse_range(c, "-c", pend->crit, err) != TSYNC_OK)
     return TSYNC_ERR_ARG;
   return TSYNC_OK;
 }

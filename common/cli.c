@@ -103,6 +103,16 @@ cli_parse_args(int argc, char **argv, const char *shortopts, const struct option
   return TSYNC_OK;
 }
 
+enum tsync_status
+cli_parse_range(struct thr_range *r, const char *opt, const char *arg, struct tsync_err *err)
+{
+  struct tsync_err why;
+
+  if (thr_parse(r, arg, &why) != TSYNC_OK)
+    return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s", opt, why.msg);
+  return TSYNC_OK;
+}
+
 void
 cli_free_hosts(struct tsync_expect **list, unsigned *n)
 {

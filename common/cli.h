@@ -78,6 +78,10 @@ enum tsync_status cli_parse_args(int argc, char **argv, const char *shortopts,
                                  const struct option *longopts, struct cli_common *common,
                                  cli_option_fn fn, void *ctx, struct tsync_err *err) TSYNC_WUR;
 
+/* Parses a Nagios range (thr_parse) given to option opt; err names the option. */
+enum tsync_status cli_parse_range(struct thr_range *r, const char *opt, const char *arg,
+                                  struct tsync_err *err) TSYNC_WUR;
+
 /* Appends a comma-separated host list (arg of option opt) to *list (grown with realloc;
  * free with cli_free_hosts), at most max entries in all; names only, resolution comes
  * later (tsync_resolve_expect). Lists are sized to what is given: the agent holds

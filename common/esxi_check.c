@@ -99,7 +99,6 @@ parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
 {
   struct esxi_cfg *cfg = ctx;
   struct eval_esxi_cfg *e = &cfg->eval;
-  struct tsync_err why;
   double d;
 
   switch (opt) {
@@ -108,9 +107,8 @@ parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
     return TSYNC_OK;
   case 'w':
   case 'c':
-    if (thr_parse(opt == 'w' ? &e->offset_warn : &e->offset_crit, arg, &why) != TSYNC_OK)
-      return tsync_err_set(err, TSYNC_ERR_ARG, "-%c: %s", opt, why.msg);
-    return TSYNC_OK;
+    return cli_parse_range(opt == 'w' ? &e->offset_warn : &e->offset_crit,
+                           opt == 'w' ? "-w" : "-c", arg, err);
   case OPT_AUTHFILE:
     cfg->authfile = arg;
     return TSYNC_OK;

@@ -33,16 +33,6 @@ static const struct option long_options[] = {
 };
 
 static enum tsync_status
-range(struct thr_range *r, const char *opt, const char *arg, struct tsync_err *err)
-{
-  struct tsync_err e;
-
-  if (thr_parse(r, arg, &e) != TSYNC_OK)
-    return tsync_err_set(err, TSYNC_ERR_ARG, "%s: %s", opt, e.msg);
-  return TSYNC_OK;
-}
-
-static enum tsync_status
 parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
 {
   struct w32time_cfg *cfg = ctx;
@@ -57,20 +47,20 @@ parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
     cfg->samples = (unsigned)n;
     return TSYNC_OK;
   case 'w':
-    return range(&e->offset_warn, "-w", arg, err);
+    return cli_parse_range(&e->offset_warn, "-w", arg, err);
   case 'c':
-    return range(&e->offset_crit, "-c", arg, err);
+    return cli_parse_range(&e->offset_crit, "-c", arg, err);
   case 'W':
-    return range(&e->stratum_warn, "-W", arg, err);
+    return cli_parse_range(&e->stratum_warn, "-W", arg, err);
   case 'C':
-    return range(&e->stratum_crit, "-C", arg, err);
+    return cli_parse_range(&e->stratum_crit, "-C", arg, err);
   case OPT_EXPECT_SOURCE:
     return cli_parse_hosts(&e->expect, TSYNC_MAX_EXPECT, &e->n_expect, "--expect-source", arg,
                            err);
   case OPT_MAX_ROOT_DISTANCE:
     if (tsync_parse_double(arg, 0.0, 1e6, &d, "--max-root-distance", err) != TSYNC_OK)
       return TSYNC_ERR_ARG;
-    return range(&e->root_distance, "--max-root-distance", arg, err);
+    return cli_parse_range(&e->root_distance, "--max-root-distance", arg, err);
   case OPT_REQUIRE_LOCAL_SYNC:
     e->require_local_sync = true;
     return TSYNC_OK;
