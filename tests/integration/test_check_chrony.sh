@@ -220,7 +220,12 @@ t_daemon_stopped() {
   check -s "$cli_SOCK" -t 3
   assert_exit 2 "$RC" "stopped daemon: $OUT" || return 1
   assert_match "$OUT" "^CHRONY CRITICAL: cannot connect to chronyd at $cli_SOCK: " || return 1
-  assert_no_files "$dir" "check_chrony.*" "no client socket left"
+  assert_no_files "$dir" "check_chrony.*" "no client socket left" || return 1
+  # JSON keeps the shape a good run has, so Zabbix items keep their paths
+  check -s "$cli_SOCK" -t 3 --format=json
+  assert_eq "$(jqr '.state'):$(jqr '.sources | type')" CRITICAL:array "sync mode JSON" || return 1
+  check -s "$cli_SOCK" -t 3 --mode=clients --format=json
+  assert_eq "$(jqr '.clients | type'):$(jqr 'has("sources")')" array:false "clients mode JSON"
 }
 
 # Without -s/-H: the default socket, then UDP 127.0.0.1:323, then [::1]:323, and the
