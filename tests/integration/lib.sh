@@ -494,6 +494,37 @@ chr_wait_report() {
 # chr_wait_sources NAME REGEX [TIMEOUT=10]: e.g. '^\^,x,' for a falseticker.
 chr_wait_sources() { chr_wait_report "$1" sources "$2" "${3:-10}"; }
 
+# chr_ntpdata_counters NTPDATA-CSV: "TX RX validRX" of `chronyc -c ntpdata` (they follow
+# the RX timestamping field, whose position depends on the chrony version).
+chr_ntpdata_counters() {
+  awk -F, '{ for (i = NF; i > 0; i--) if ($i ~ /^(Daemon|Kernel|Hardware)$/) break
+             print $(i + 1), $(i + 2), $(i + 3) }' <<<"$1"
+}
+
+# Predicate: NAME has sent two requests since RX last moved (_CHR_SETTLE_TX/_RX hold the
+# state between calls).
+_chr_settled_p() {
+  local tx rx
+  read -r tx rx _ < <(chr_ntpdata_counters "$(chr_chronyc "$1" ntpdata | head -n 1)")
+  [[ $tx =~ ^[0-9]+$ ]] || return 1
+  if [ -z "$_CHR_SETTLE_TX" ] || [ "$rx" != "$_CHR_SETTLE_RX" ]; then
+    _CHR_SETTLE_TX=$tx _CHR_SETTLE_RX=$rx
+    return 1
+  fi
+  [ "$tx" -ge $((_CHR_SETTLE_TX + 2)) ]
+}
+
+# chr_wait_settled NAME [TIMEOUT=10]: after its server was frozen (SIGSTOP), NAME has sent
+# two more requests with no reply: nothing is in flight, its samples no longer move.
+# Sets CHR_SETTLED_TX to NAME's TX count at that moment.
+_CHR_SETTLE_TX= _CHR_SETTLE_RX= CHR_SETTLED_TX=
+chr_wait_settled() {
+  _CHR_SETTLE_TX= _CHR_SETTLE_RX=
+  _chr_poll "$1" "${2:-10}" _chr_settled_p "$1"
+  case $? in 0) CHR_SETTLED_TX=$_CHR_SETTLE_TX; return 0 ;; 2) return 1 ;; esac
+  _t_err "$1: RX still moving after ${2:-10}s (its server is not frozen?)"
+}
+
 # chr_stop NAME: SIGTERM, up to 3 s, then SIGKILL; always reaped; stale pidfile removed.
 chr_stop() {
   local name=$1 pid=${_CHR_PID[$1]:-}
@@ -516,6 +547,7 @@ chr_stop_all() {
 _chr_kill_reap() {
   local p i left
   kill -TERM "$@" 2>/dev/null
+  kill -CONT "$@" 2>/dev/null # a test may have stopped one (SIGSTOP) when it failed
   for ((i = 0; i < 30; i++)); do
     left=0
     for p in "$@"; do _chr_alive "$p" && left=1; done
@@ -713,10 +745,12 @@ fake_vsphere_start() {
 # t_run_all [AFTER [WRAP]]: t_run for every t_* function the suite defined (lib.sh's own
 # excluded), in name order; AFTER (a function, or "") runs after each, and WRAP, when
 # given, is called with the test function's name instead of calling it directly.
+# T_ONLY=REGEX in the environment runs only the tests whose function name matches.
 t_run_all() {
   local after=${1:-} wrap=${2:-} t
   for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
     [[ $_T_LIB_FUNCS == *" $t "* ]] && continue
+    [[ $t =~ ${T_ONLY:-.} ]] || continue # T_ONLY=REGEX: a subset, when debugging
     if [ -n "$wrap" ]; then t_run "${t#t_}" "$wrap" "$t"; else t_run "${t#t_}" "$t"; fi
     [ -z "$after" ] || "$after"
   done

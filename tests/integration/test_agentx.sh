@@ -81,6 +81,16 @@ wait_get() {
   _t_err "$1 = '$v', never matched /$2/; agent log: $(tail -3 "$T_TMP/agent.log" | tr '\n' '|')"
 }
 
+# wait_log REGEX [SECONDS]: until the agent's log has a matching line.
+wait_log() {
+  local i
+  for ((i = 0; i < ${2:-10} * 10; i++)); do
+    grep -Eq "$1" "$T_TMP/agent.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  _t_err "no agent log line matching /$1/: $(tail -3 "$T_TMP/agent.log" | tr '\n' '|')"
+}
+
 fake_w32() { # MODE -> sets FPORT
   FPORT=$(free_port) || return 1
   "$TOOLS_DIR/fake_w32time" --udp "127.0.0.1:$FPORT" --mode "$1" --lifetime 120 &
@@ -95,26 +105,37 @@ nobody_pair() {
   chr_wait_sync cli
 }
 
-# NTPv4-MIB says what chronyc says (the server is paused so nothing moves meanwhile).
+# mib_of WALK OID: the value of OID in a walk's output (-On -Oq), quotes removed.
+mib_of() { awk -v o="$2" '$1 == o { $1 = ""; sub(/^ /, ""); gsub(/"/, ""); print; exit }' <<<"$1"; }
+
+# NTPv4-MIB says what chronyc says. The server is frozen (SIGSTOP), and both sides are
+# read in that window only after the agent has polled the frozen state: its TX counter
+# (ntpAssocStatOutPkts) is past the client's TX count at the moment the state settled.
 t_ntpv4_mib_equals_chronyc() {
   nobody_pair && snmpd_start || return 1
   agent_start "chronySocket $cli_SOCK"
   wait_get "$NTP.1.2.1.0" '^6$' || return 1 # syncToRemoteServer
-  kill -STOP "$(chr_pid srv)"
-  sleep 1.5 # an agent poll of the now frozen state
-  local tr so nd
-  tr=$(chr_chronyc cli tracking) so=$(chr_chronyc cli sources)
-  nd=$(chr_chronyc cli ntpdata)
-  local st
-  st=$(walk "$NTP.1.3.2")
+  kill -STOP "$(chr_pid srv)" # lib.sh's stop sends SIGCONT after SIGTERM: no early CONT
+  chr_wait_settled cli || return 1
+  local i out=0
+  for ((i = 0; i < 100; i++)); do
+    out=$(get "$NTP.1.3.2.1.2.1")
+    [[ $out =~ ^[0-9]+$ ]] && [ "$out" -ge $((CHR_SETTLED_TX + 3)) ] && break
+    sleep 0.1
+  done
+  [ "$out" -ge $((CHR_SETTLED_TX + 3)) ] 2>/dev/null ||
+    { _t_err "no agent poll after the freeze: OutPkts $out, client TX $CHR_SETTLED_TX"; return 1; }
+  local tr so nd m
+  m=$(walk "$NTP.1")
+  tr=$(chr_chronyc cli tracking) so=$(chr_chronyc cli sources) nd=$(chr_chronyc cli ntpdata)
   kill -CONT "$(chr_pid srv)"
-  assert_eq "$(get "$NTP.1.1.1.0")" '"chrony"' "ntpEntSoftwareName" || return 1
-  assert_eq "$(get "$NTP.1.2.2.0")" "$(chr_field "$tr" 3)" "ntpEntStatusStratum" || return 1
-  assert_eq "$(get "$NTP.1.2.4.0")" "\"$(chr_field "$tr" 2)\"" "active source name" || return 1
-  assert_eq "$(get "$NTP.1.2.6.0")" "$(echo "$so" | grep -c .)" "number of sources" || return 1
+  assert_eq "$(mib_of "$m" "$NTP.1.1.1.0")" chrony "ntpEntSoftwareName" || return 1
+  assert_eq "$(mib_of "$m" "$NTP.1.2.2.0")" "$(chr_field "$tr" 3)" "ntpEntStatusStratum" || return 1
+  assert_eq "$(mib_of "$m" "$NTP.1.2.4.0")" "$(chr_field "$tr" 2)" "active source name" || return 1
+  assert_eq "$(mib_of "$m" "$NTP.1.2.6.0")" "$(echo "$so" | grep -c .)" "number of sources" || return 1
   local off disp
-  off=$(get "$NTP.1.2.5.0" | tr -d '"' | awk '{print $1}')
-  disp=$(get "$NTP.1.2.7.0" | tr -d '"' | awk '{print $1}')
+  off=$(mib_of "$m" "$NTP.1.2.5.0" | awk '{print $1}')
+  disp=$(mib_of "$m" "$NTP.1.2.7.0" | awk '{print $1}')
   # System time keeps slewing (virtually, -x) by microseconds a second, and the agent's
   # reading is up to 1 s older than chronyc's
   assert_float_near "$off" "$(awk -v v="$(chr_field "$tr" 5)" 'BEGIN { print v * 1000 }')" 0.012 \
@@ -122,25 +143,22 @@ t_ntpv4_mib_equals_chronyc() {
   # root dispersion grows by microseconds a second: the agent's reading is up to 1 s old
   assert_float_near "$disp" "$(awk -v v="$(chr_field "$tr" 12)" 'BEGIN { print v * 1000 }')" 0.03 \
     "ntpEntStatusDispersion (ms) = root dispersion" || return 1
-  assert_eq "$(get "$NTP.1.3.1.1.2.1")" "\"$(chr_field "$so" 3)\"" "ntpAssocName" || return 1
-  assert_eq "$(get "$NTP.1.3.1.1.7.1")" "$(chr_field "$so" 4)" "ntpAssocStratum" || return 1
-  assert_match "$(get "$NTP.1.3.1.1.5.1")" "7F 00 00 01" "ntpAssocAddress" || return 1
-  # ntpAssociationStatisticsTable = chronyc ntpdata's Total TX / RX / valid RX, which
-  # follow the RX timestamping field. RX is frozen with the server; TX is not (the
-  # client keeps polling 16 times a second), so the agent's TX may trail by a poll's worth.
+  assert_eq "$(mib_of "$m" "$NTP.1.3.1.1.2.1")" "$(chr_field "$so" 3)" "ntpAssocName" || return 1
+  assert_eq "$(mib_of "$m" "$NTP.1.3.1.1.7.1")" "$(chr_field "$so" 4)" "ntpAssocStratum" || return 1
+  assert_match "$(mib_of "$m" "$NTP.1.3.1.1.5.1")" "7F 00 00 01" "ntpAssocAddress" || return 1
+  # ntpAssociationStatisticsTable = chronyc ntpdata's Total TX / RX / valid RX. RX and
+  # the delay are frozen with the server; TX is not (the client keeps polling 16 times a
+  # second), so the agent's TX may trail by a poll's worth.
   local tx rx valid
-  read -r tx rx valid < <(echo "$nd" | awk -F, '{
-    for (i = NF; i > 0; i--) if ($i ~ /^(Daemon|Kernel|Hardware)$/) break
-    print $(i + 1), $(i + 2), $(i + 3) }')
-  local in out err
-  read -r in out err < <(echo "$st" | awk -v p="$NTP.1.3.2.1." '
-    $1 == p "1.1" { i = $2 } $1 == p "2.1" { o = $2 } $1 == p "3.1" { e = $2 }
-    END { print i, o, e }')
-  assert_eq "$in" "$rx" "ntpAssocStatInPkts = Total RX" || return 1
-  assert_float_near "$out" "$tx" 40 "ntpAssocStatOutPkts ~ Total TX" || return 1
-  assert_eq "$err" "$((rx - valid))" "ntpAssocStatProtocolError = RX - valid RX" || return 1
-  assert_float_near "$(get "$NTP.1.3.1.1.9.1" | tr -d '"' | awk '{print $1}')" \
-    "$(awk -v v="$(chr_field "$nd" 20)" 'BEGIN { print v * 1000 }')" 0.001 \
+  read -r tx rx valid < <(chr_ntpdata_counters "$nd")
+  assert_eq "$(mib_of "$m" "$NTP.1.3.2.1.1.1")" "$rx" "ntpAssocStatInPkts = Total RX" || return 1
+  assert_float_near "$(mib_of "$m" "$NTP.1.3.2.1.2.1")" "$tx" 40 "ntpAssocStatOutPkts ~ Total TX" ||
+    return 1
+  assert_eq "$(mib_of "$m" "$NTP.1.3.2.1.3.1")" "$((rx - valid))" \
+    "ntpAssocStatProtocolError = RX - valid RX" || return 1
+  # the MIB shows milliseconds to 3 decimals (1 us): half a unit of rounding
+  assert_float_near "$(mib_of "$m" "$NTP.1.3.1.1.9.1" | awk '{print $1}')" \
+    "$(awk -v v="$(chr_field "$nd" 20)" 'BEGIN { print v * 1000 }')" 0.0005 \
     "ntpAssocStatusDelay (ms) = peer delay"
 }
 
@@ -230,7 +248,7 @@ t_ntpv4_notifications() {
     "$NTP.1.4.1.0" u 1 >/dev/null || { _t_err "snmpset refused"; return 1; }
   assert_eq "$(get "$NTP.1.4.1.0")" 1 "ntpEntHeartbeatInterval" || return 1
   assert_match "$(get "$NTP.1.4.2.0")" '"?40 80' "ntpEntNotifBits" || return 1
-  sleep 1.5 # the once-a-second check must have seen mode 6 before it changes
+  wait_log "chronyd: mode 6" || return 1 # the once-a-second check has seen mode 6
   chr_stop cli
   wait_get "$NTP.1.2.1.0" '^1$' || return 1
   local i
@@ -264,7 +282,8 @@ t_ntpv4_association_notifications() {
   # entNotifAddAssociation(4) and entNotifRemoveAssociation(5): octet 0x0C
   snmpset -v2c -c private -t 2 -r 0 "127.0.0.1:$SNMP_PORT" "$NTP.1.4.2.0" x "0C" \
     >/dev/null || { _t_err "snmpset refused"; return 1; }
-  sleep 1.5 # the once-a-second check must have seen the one source
+  # the once-a-second check has seen the one source: it logs the mode of its first answer
+  wait_log "chronyd: mode 6" || return 1
   local port
   port=$(free_port) || return 1 # nobody answers there: the source just sits unreachable
   chr_chronyc cli add server 127.0.0.2 port "$port" minpoll -4 >/dev/null ||

@@ -51,13 +51,13 @@ near() {
 
 # --- real chronyd -------------------------------------------------------------------
 
-# check_chrony's numbers equal chronyc's, field by field. The server is paused so the
-# client's state cannot move between the two readings.
+# check_chrony's numbers equal chronyc's, field by field. The server is paused (and no
+# reply still in flight) so the client's state cannot move between the two readings.
 t_synced_matches_chronyc() {
   scn_synced || return 1
-  sleep 1
+  chr_wait_sources cli '^\^,\*,127\.0\.0\.1,[0-9]+,-4,377,' || return 1 # 8 polls answered
   kill -STOP "$(chr_pid srv)"
-  sleep 0.2
+  chr_wait_settled cli || return 1
   local tr so st before tr0
   before=$(chr_chronyc cli sources) tr0=$(chr_chronyc cli tracking)
   check -s "$cli_SOCK" -m 1: --reach-lost 0 --format=json
@@ -202,10 +202,13 @@ t_clients_mode() {
   assert_match "$OUT" "127\.0\.0\.9 never seen" || return 1
   check -s "$srv_SOCK" --mode=clients --discover
   assert_eq "$(jqr '.[0]["{#CLIENT}"]')" 127.0.0.1 "clients LLD" || return 1
-  # the client goes away: its last request ages
+  # the client goes away: its last request ages past 1 s, then 2 s
   chr_stop cli
-  sleep 2.2
-  check -s "$srv_SOCK" --mode=clients --expect-client 127.0.0.1 -w 1 -c 100
+  local end=$(($(_chr_now_us) + 10000000))
+  while check -s "$srv_SOCK" --mode=clients --expect-client 127.0.0.1 -w 1 -c 100 &&
+    [[ ! $OUT =~ "last NTP request "[2-9]" s ago" ]] && [ "$(_chr_now_us)" -lt "$end" ]; do
+    sleep 0.1
+  done
   assert_exit 1 "$RC" "stale (warning): $OUT" || return 1
   assert_match "$OUT" "127\.0\.0\.1 last NTP request [2-9] s ago > 1 s" || return 1
   check -s "$srv_SOCK" --mode=clients --expect-client 127.0.0.1 -w 1 -c 1
@@ -354,8 +357,11 @@ t_hostile_unauth_extras() {
 t_sigterm_cleans_up() {
   hostile silent unix || return 1
   "$CHECK" -s "$HSOCK" -t 10 >"$T_TMP/sig.out" 2>&1 &
-  local pid=$! rc
-  sleep 0.5
+  local pid=$! rc i
+  for ((i = 0; i < 100; i++)); do # until it waits: its client socket file exists
+    ls "$T_TMP/hostile" | grep -q '^check_chrony\.' && break
+    sleep 0.05
+  done
   ls "$T_TMP/hostile" | grep -q '^check_chrony\.' || _t_err "no client socket while waiting" || {
     kill "$pid"; wait "$pid"; hostile_stop; return 1; }
   kill -TERM "$pid"
