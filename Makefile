@@ -4,6 +4,7 @@
 #   make check      install missing packages, build, run every test (ends "N passed, N failed")
 #   make demo       install missing packages, build, show the plugins and the agent at work
 #   make bench      benchmarks side by side with their peers (bench/RESULTS.md)
+#   make fuzz       long fuzz runs: 10^7 executions of every parser's target (FUZZ_RUNS=)
 #   make install    PREFIX=/usr/local DESTDIR= : plugins, agent, MIB, man pages, contrib/
 #   make clean
 
@@ -43,11 +44,15 @@ AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 AGENT_BIN  := $(BUILD)/timesync-agentx
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS_BIN  := $(BUILD)/tests/hostile_cmdmon $(BUILD)/tests/fake_w32time $(BUILD)/tests/sntp_many
+TOOLS_BIN  := $(BUILD)/tests/hostile_cmdmon $(BUILD)/tests/fake_w32time $(BUILD)/tests/sntp_many \
+              $(BUILD)/tests/reaper
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check check-run demo bench install clean deps-check tests fuzz sanitize cppcheck
+.PHONY: all check check-run demo bench install clean deps-check tests fuzz fuzz-build sanitize \
+        cppcheck
+# Keep the objects of chained rules (the fuzzers' core objects): no rebuild on every run.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(PLUGIN_BIN) $(AGENT_BIN)
@@ -107,7 +112,13 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	clang $(CPPFLAGS) $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(JANSSON_CFLAGS) \
 	  $(VSPHERE_CFLAGS) -pthread -o $@ $< $(FUZZ_OBJ) $(VSPHERE_LIBS) $(JANSSON_LIBS) -lm
 
-fuzz: $(FUZZ_BIN)
+fuzz-build: $(FUZZ_BIN)
+
+# Long fuzz runs: FUZZ_RUNS executions (default 10^7) of every target on its seed
+# corpus, one target per CPU; make check runs each only for seconds.
+FUZZ_RUNS ?= 10000000
+fuzz: fuzz-build
+	tests/fuzz/run_long.sh $(FUZZ_RUNS)
 
 # The same tests against an ASan + UBSan build in build-san/.
 sanitize:
@@ -119,12 +130,13 @@ cppcheck:
 	  -DTSYNC_VERSION='"$(VERSION)"' \
 	  common plugins snmp-subagent tests/integration/*.c
 
+# The builds run in parallel (one job per CPU), then tests/run.sh runs the suites in
+# parallel.
 check:
 	tests/deps.sh check
-	$(MAKE) check-run
+	$(MAKE) -j$$(nproc) check-run
 
-check-run: tests fuzz
-	$(MAKE) sanitize
+check-run: tests fuzz-build sanitize
 	tests/run.sh
 
 demo:
@@ -152,4 +164,5 @@ install: all
 	  install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/$$f" || exit 1; done
 
 clean:
-	rm -rf $(BUILD)/common $(BUILD)/plugins $(BUILD)/tests $(BUILD)/fuzz $(PLUGIN_BIN) $(LIB) build-san
+	rm -rf $(BUILD)/common $(BUILD)/plugins $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fuzzobj \
+	  $(BUILD)/snmp-subagent $(PLUGIN_BIN) $(AGENT_BIN) $(LIB) build-san

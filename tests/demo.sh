@@ -99,7 +99,6 @@ chr_server srv >/dev/null && chr_client_as nobody cli \
   chr_wait_sync cli >/dev/null || { echo "demo: could not start chronyd"; exit 1; }
 fake_w32time_start dc01 synced --offset 0.2 && fake_w32time_start cmos locl || exit 1
 snmpd_start || exit 1
-t_track "$SNMPD_PID"
 mkdir -p "$T_TMP/bin" && cp "$TOP/build/timesync-agentx" "$T_TMP/bin/" && chmod -R a+rX "$T_TMP/bin"
 printf '%s\n' "interval 1" "chronySocket $cli_SOCK" "check local check_chrony -s $cli_SOCK -m 1:" \
   "check dc01 check_w32time -H 127.0.0.1 -p $dc01_PORT" \

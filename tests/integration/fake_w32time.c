@@ -6,7 +6,7 @@
  *
  * Usage: fake_w32time --udp IP:PORT|[IP6]:PORT --mode MODE [--offset SECONDS]
  *                     [--delay-ms N] [--refid A.B.C.D] [--lifetime SECONDS]
- *                     [--ready-file FILE] [-v] [--help]
+ *                     [--ready-file FILE] [--tx-stamp-log FILE] [-v] [--help]
  *
  * Wire format: RFC 5905 §7.3 and shared/protocols/ntp-w32time.md (packet layout, B1, B2).
  * Like W32Time (MS-SNTP §3.1.5, §3.2.5.1) only requests of exactly 48 bytes with mode 3
@@ -19,6 +19,19 @@
  * reply back for N ms after T3 is written (an asymmetric path: a client measures offset
  * about offset - N/2 and delay about N); requests keep being read meanwhile.
  *
+ * --tx-stamp-log FILE measures the fake's own send lag, the asymmetry every server that
+ * reads T3 in user space before sendto() has (W32Time, chronyd in basic mode): a client
+ * whose T1 and T4 are exact measures offset about offset - lag/2. It asks the kernel for
+ * software TX timestamps (SO_TIMESTAMPING, kernel Documentation/networking/timestamping.rst;
+ * on loopback the stamp is taken inside sendto, in the driver's xmit), reads each one from
+ * the error queue and writes one line per reply, flushed at once:
+ *   "TX_LAG_NS HOLD_NS"   TX_LAG_NS = kernel TX time - T3, HOLD_NS = T3 - T2
+ * both CLOCK_REALTIME nanoseconds without --offset; under --delay-ms the lag includes the
+ * delay. The file starts with one "#" comment line; replies without a T3 (zero-xmt,
+ * garbage) are not logged. At exit a summary (count, min, mean, max, replies without a
+ * stamp) goes to stderr. The stamp costs the kernel a small allocation after the stamp
+ * point, on the reply's way to the client; without the option nothing of this is done.
+ *
  * Only loopback addresses are accepted. Nothing goes to stdout unless -v (one line per
  * datagram received) or --help. The process exits after --lifetime seconds (default 60)
  * and on SIGTERM/SIGINT/SIGHUP.
@@ -26,6 +39,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -59,6 +74,7 @@ enum {
   QUEUE_MAX = 16384,      /* delayed datagrams in flight */
   CLIENTS_MAX = 4096,     /* rate-limit: source address:port entries */
   POLL_SLICE_MS = 200,
+  TX_PENDING_MAX = 64, /* replies sent whose TX timestamp is not read yet */
 };
 
 #define NTP_UNIX_DELTA 2208988800LL /* seconds from 1900-01-01 to 1970-01-01 */
@@ -143,6 +159,7 @@ static const struct {
 struct options {
   const char *udp_spec;
   const char *ready_file;
+  const char *tx_stamp_log;
   size_t mode_index;
   double offset_s;
   long delay_ms;
@@ -159,6 +176,7 @@ struct dgram {
   uint8_t pkt[NTP_LEN];
   size_t len; /* bytes sent: 47, 48 or OVERSIZED_LEN (tail from server.junk) */
   enum xmt_fill xmt;
+  int64_t t2_ns, t3_ns; /* CLOCK_REALTIME of T2 and T3 (0: none), --tx-stamp-log only */
 };
 
 /* A datagram held back by --delay-ms; the delay is constant, so the queue is FIFO. */
@@ -166,6 +184,20 @@ struct pending {
   int64_t due_ns; /* CLOCK_MONOTONIC */
   struct peer to;
   struct dgram d;
+};
+
+/* A reply sent under --tx-stamp-log, waiting for its kernel TX timestamp. */
+struct tx_pending {
+  bool open;
+  uint32_t id; /* the kernel's id for the datagram (SOF_TIMESTAMPING_OPT_ID) */
+  int64_t t2_ns, t3_ns;
+};
+
+/* --tx-stamp-log: the running summary written at exit. */
+struct lag_stats {
+  unsigned long n, missing, unmatched;
+  int64_t min_ns, max_ns;
+  double sum_ns;
 };
 
 struct client {
@@ -188,6 +220,10 @@ struct server {
   struct client *clients; /* rate-limit table of CLIENTS_MAX */
   size_t n_clients;
   unsigned long dropped; /* replies lost to a full queue or a refused send */
+  FILE *tx_log;          /* --tx-stamp-log, or NULL: no TX timestamps asked for */
+  uint32_t tx_next_id;   /* the id the kernel gives the next datagram sent */
+  struct tx_pending tx_pending[TX_PENDING_MAX]; /* by id modulo TX_PENDING_MAX */
+  struct lag_stats lag;
   uint8_t junk[OVERSIZED_LEN];
 };
 
@@ -196,10 +232,17 @@ struct request {
   struct peer from;
   uint8_t pkt[NTP_LEN];
   uint64_t t2;        /* NTP timestamp, offset applied */
+  int64_t t2_ns;      /* the same, CLOCK_REALTIME nanoseconds without the offset */
   int64_t arrived_ns; /* CLOCK_MONOTONIC */
 };
 
 /* ---- time and byte order ------------------------------------------------------------ */
+
+static int64_t
+ts_ns(const struct timespec *ts)
+{
+  return (int64_t)ts->tv_sec * NS_PER_S + ts->tv_nsec;
+}
 
 static int64_t
 mono_ns(void)
@@ -208,7 +251,7 @@ mono_ns(void)
 
   if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
     return 0;
-  return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+  return ts_ns(&ts);
 }
 
 /* NTP 64-bit timestamp (RFC 5905 §6) of a CLOCK_REALTIME reading plus the offset. The
@@ -222,14 +265,14 @@ ntp_stamp(const struct timespec *ts, int64_t offset_fx)
   return ((sec << 32) | frac) + (uint64_t)offset_fx;
 }
 
-static uint64_t
-ntp_now(const struct server *srv)
+static struct timespec
+real_now(void)
 {
   struct timespec ts;
 
   if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
     memset(&ts, 0, sizeof(ts));
-  return ntp_stamp(&ts, srv->offset_fx);
+  return ts;
 }
 
 static void
@@ -473,6 +516,131 @@ should_stop(const struct server *srv)
   return stop_requested || mono_ns() >= srv->deadline_ns;
 }
 
+/* ---- send lag (--tx-stamp-log) ------------------------------------------------------ */
+
+/* Software TX timestamps (timestamping.rst): each datagram sent is stamped as it leaves
+ * and the stamp queued on the error queue, with the datagram's id (OPT_ID: 0, 1, ... per
+ * datagram) and no payload (OPT_TSONLY). */
+static bool
+enable_tx_stamps(int fd)
+{
+  int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+              SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+
+  return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0;
+}
+
+/* After a failed send we cannot know whether the kernel used an id, so the ids are
+ * restarted at 0 (setting OPT_ID anew does that) and the stamps still open given up. */
+static void
+restart_tx_ids(struct server *srv)
+{
+  int off = 0;
+
+  for (size_t i = 0; i < TX_PENDING_MAX; i++) {
+    if (srv->tx_pending[i].open)
+      srv->lag.missing++;
+    srv->tx_pending[i].open = false;
+  }
+  srv->tx_next_id = 0;
+  if (setsockopt(srv->fd, SOL_SOCKET, SO_TIMESTAMPING, &off, sizeof(off)) != 0 ||
+      !enable_tx_stamps(srv->fd))
+    fprintf(stderr, "fake_w32time: SO_TIMESTAMPING: %s\n", strerror(errno));
+}
+
+/* A reply the kernel took: its stamp will carry the next id. */
+static void
+note_sent(struct server *srv, const struct dgram *d)
+{
+  struct tx_pending *p = &srv->tx_pending[srv->tx_next_id % TX_PENDING_MAX];
+
+  if (p->open)
+    srv->lag.missing++;
+  p->open = true;
+  p->id = srv->tx_next_id++;
+  p->t2_ns = d->t2_ns;
+  p->t3_ns = d->t3_ns;
+}
+
+/* One line per reply with a T3: "TX_LAG_NS HOLD_NS", flushed so a reader can tell the
+ * replies of one client run from the next by counting lines. */
+static void
+log_lag(struct server *srv, uint32_t id, const struct timespec *tx)
+{
+  struct tx_pending *p = &srv->tx_pending[id % TX_PENDING_MAX];
+  int64_t lag;
+
+  if (!p->open || p->id != id) {
+    srv->lag.unmatched++;
+    return;
+  }
+  p->open = false;
+  if (p->t3_ns == 0)
+    return;
+  lag = ts_ns(tx) - p->t3_ns;
+  if (srv->lag.n == 0 || lag < srv->lag.min_ns)
+    srv->lag.min_ns = lag;
+  if (srv->lag.n == 0 || lag > srv->lag.max_ns)
+    srv->lag.max_ns = lag;
+  srv->lag.n++;
+  srv->lag.sum_ns += (double)lag;
+  fprintf(srv->tx_log, "%lld %lld\n", (long long)lag, (long long)(p->t3_ns - p->t2_ns));
+  (void)fflush(srv->tx_log);
+}
+
+/* One message from the error queue: 1 with a send timestamp and its id, 0 for anything
+ * else, -1 when the queue is empty. */
+static int
+read_tx_stamp(int fd, uint32_t *id, struct timespec *tx)
+{
+  uint8_t data[64]; /* OPT_TSONLY: no payload comes back */
+  union {
+    struct cmsghdr align;
+    uint8_t bytes[512];
+  } ctl;
+  struct iovec iov = {data, sizeof(data)};
+  struct msghdr msg = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.bytes,
+                       .msg_controllen = sizeof(ctl.bytes)};
+  struct sock_extended_err ee;
+  bool have_ts = false, have_ee = false;
+
+  if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+    return -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING &&
+        c->cmsg_len >= CMSG_LEN(sizeof(*tx))) {
+      memcpy(tx, CMSG_DATA(c), sizeof(*tx)); /* ts[0]: the software stamp */
+      have_ts = true;
+    } else if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+                (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) &&
+               c->cmsg_len >= CMSG_LEN(sizeof(ee))) {
+      memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+      have_ee = true;
+    }
+  }
+  if (!have_ts || !have_ee || ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+      ee.ee_info != SCM_TSTAMP_SND || tx->tv_sec == 0)
+    return 0;
+  *id = ee.ee_data;
+  return 1;
+}
+
+/* On loopback the kernel queues the stamp inside sendto, so this runs right after it. */
+static void
+read_tx_stamps(struct server *srv)
+{
+  uint32_t id;
+  struct timespec tx;
+  int r;
+
+  while ((r = read_tx_stamp(srv->fd, &id, &tx)) >= 0) {
+    if (r > 0)
+      log_lag(srv, id, &tx);
+  }
+}
+
 /* Never blocks: a reply the kernel will not take now is counted as lost, as an NTP server
  * would lose it. A client that has gone away (ECONNREFUSED) is normal in tests. */
 static void
@@ -486,6 +654,13 @@ send_dgram(struct server *srv, const struct peer *to, const struct dgram *d)
   if (d->len > NTP_LEN)
     memcpy(wire + NTP_LEN, srv->junk, d->len - NTP_LEN);
   n = sendto(srv->fd, wire, d->len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->len);
+  if (srv->tx_log != NULL) {
+    if (n >= 0)
+      note_sent(srv, d);
+    else
+      restart_tx_ids(srv);
+    read_tx_stamps(srv);
+  }
   if (n == (ssize_t)d->len)
     return;
   srv->dropped++;
@@ -528,15 +703,17 @@ send_due(struct server *srv)
 static void
 dispatch(struct server *srv, const struct peer *to, struct dgram *d, size_t n)
 {
-  uint64_t t3 = 0;
+  struct timespec t3 = {0, 0};
 
   for (size_t i = 0; i < n; i++) {
     if (d[i].xmt == XMT_NOW)
-      t3 = ntp_now(srv);
+      t3 = real_now();
     if (d[i].xmt == XMT_ZERO)
       memset(d[i].pkt + 40, 0, 8);
     else if (d[i].xmt != XMT_UNTOUCHED)
-      put_u64(d[i].pkt + 40, t3);
+      put_u64(d[i].pkt + 40, ntp_stamp(&t3, srv->offset_fx));
+    if (d[i].xmt == XMT_NOW || d[i].xmt == XMT_AS_PREVIOUS)
+      d[i].t3_ns = ts_ns(&t3);
     if (srv->delay_ns > 0)
       enqueue(srv, to, &d[i]);
     else
@@ -566,6 +743,8 @@ handle(struct server *srv, struct request *rq, size_t len)
   }
   memset(d, 0, sizeof(d));
   n = plan_reply(srv, rq, d);
+  for (size_t i = 0; i < n; i++)
+    d[i].t2_ns = rq->t2_ns;
   label = srv->name;
   if (srv->mode == MODE_RATE_LIMIT)
     label = d[0].pkt[1] == 0 ? "kod-rate" : "synced";
@@ -595,8 +774,9 @@ receive_one(struct server *srv)
 {
   uint8_t buf[REQ_BUF_LEN];
   union {
-    struct cmsghdr align;
-    uint8_t bytes[CMSG_SPACE(sizeof(struct timespec)) * 2];
+    struct cmsghdr align; /* SCM_TIMESTAMPNS; SCM_TIMESTAMPING too under --tx-stamp-log */
+    uint8_t bytes[CMSG_SPACE(sizeof(struct timespec)) * 2 +
+                  CMSG_SPACE(sizeof(struct timespec) * 3)];
   } ctl;
   struct request rq;
   struct iovec iov = {buf, sizeof(buf)};
@@ -621,6 +801,7 @@ receive_one(struct server *srv)
   rq.arrived_ns = mono_ns();
   receive_time(&msg, &ts);
   rq.t2 = ntp_stamp(&ts, srv->offset_fx);
+  rq.t2_ns = ts_ns(&ts);
   rq.from.len = msg.msg_namelen;
   memcpy(rq.pkt, buf, (size_t)n < NTP_LEN ? (size_t)n : NTP_LEN);
   handle(srv, &rq, (size_t)n);
@@ -658,6 +839,8 @@ serve(struct server *srv)
       fprintf(stderr, "fake_w32time: poll: %s\n", strerror(errno));
       return;
     }
+    if (r > 0 && (pfd.revents & POLLERR) && srv->tx_log != NULL)
+      read_tx_stamps(srv); /* a stamp not read after its send would make poll spin */
     if (r > 0 && (pfd.revents & POLLIN)) {
       for (int i = 0; i < DRAIN_MAX && receive_one(srv); i++)
         send_due(srv);
@@ -704,13 +887,16 @@ usage(FILE *f)
 {
   fprintf(f, "usage: fake_w32time --udp IP:PORT|[IP6]:PORT --mode MODE [--offset SECONDS]\n"
              "                    [--delay-ms N] [--refid A.B.C.D] [--lifetime SECONDS]\n"
-             "                    [--ready-file FILE] [-v] [--help]\n"
+             "                    [--ready-file FILE] [--tx-stamp-log FILE] [-v] [--help]\n"
              "Answers only 48-byte NTP mode-3 requests (versions 1-4), on loopback.\n"
              "  --offset SECONDS  the fake clock is the real one + SECONDS (default 0)\n"
              "  --delay-ms N      send each reply N ms after its transmit timestamp\n"
              "  --refid A.B.C.D   IPv4 refid of synced and unsync-stale (10.1.2.3)\n"
              "  --lifetime S      exit after S seconds (default 60)\n"
              "  --ready-file FILE write \"ready\" there once the socket is bound\n"
+             "  --tx-stamp-log FILE  measure the send lag: kernel TX timestamps on, one line\n"
+             "                    per reply \"TX_LAG_NS HOLD_NS\" (kernel TX time - T3,\n"
+             "                    T3 - T2; no --offset), a summary on stderr at exit\n"
              "  -v                one line per datagram received on stdout\n"
              "modes:\n");
   for (size_t i = 0; i < N_ELEMS(mode_table); i++)
@@ -748,6 +934,9 @@ parse_option(int c, const char *arg, struct options *opt)
   case 'r':
     opt->ready_file = arg;
     return true;
+  case 'x':
+    opt->tx_stamp_log = arg;
+    return true;
   case 'v':
     opt->verbose = true;
     return true;
@@ -769,6 +958,7 @@ parse_args(int argc, char **argv, struct options *opt)
                                            {"refid", required_argument, NULL, 'f'},
                                            {"lifetime", required_argument, NULL, 'l'},
                                            {"ready-file", required_argument, NULL, 'r'},
+                                           {"tx-stamp-log", required_argument, NULL, 'x'},
                                            {"verbose", no_argument, NULL, 'v'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
@@ -826,7 +1016,54 @@ open_udp(struct server *srv, const char *spec)
     fprintf(stderr, "fake_w32time: SO_TIMESTAMPNS: %s\n", strerror(errno));
     return false;
   }
+  if (srv->tx_log != NULL && !enable_tx_stamps(srv->fd)) {
+    fprintf(stderr, "fake_w32time: SO_TIMESTAMPING: %s\n", strerror(errno));
+    return false;
+  }
   return true;
+}
+
+/* --tx-stamp-log: the file, truncated, with its one comment line. */
+static bool
+open_tx_log(struct server *srv, const char *file)
+{
+  srv->tx_log = fopen(file, "we");
+  if (srv->tx_log == NULL ||
+      fprintf(srv->tx_log, "# fake_w32time send lag, one reply a line: TX_LAG_NS HOLD_NS "
+                           "(kernel TX time - T3, T3 - T2)\n") < 0 ||
+      fflush(srv->tx_log) != 0) {
+    fprintf(stderr, "fake_w32time: --tx-stamp-log %s: %s\n", file, strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+/* Reads the stamps still queued, writes the summary to stderr and closes the file. */
+static bool
+close_tx_log(struct server *srv)
+{
+  const struct lag_stats *l = &srv->lag;
+  bool ok;
+
+  if (srv->tx_log == NULL)
+    return true;
+  if (srv->fd >= 0)
+    read_tx_stamps(srv);
+  for (size_t i = 0; i < TX_PENDING_MAX; i++)
+    srv->lag.missing += srv->tx_pending[i].open ? 1 : 0;
+  if (l->n > 0)
+    fprintf(stderr,
+            "fake_w32time: send lag over %lu replies: min %lld ns, mean %.0f ns, "
+            "max %lld ns\n",
+            l->n, (long long)l->min_ns, l->sum_ns / (double)l->n, (long long)l->max_ns);
+  if (l->missing + l->unmatched > 0)
+    fprintf(stderr, "fake_w32time: %lu replies without a TX timestamp, %lu stamps unmatched\n",
+            l->missing, l->unmatched);
+  ok = fclose(srv->tx_log) == 0;
+  if (!ok)
+    fprintf(stderr, "fake_w32time: --tx-stamp-log: %s\n", strerror(errno));
+  srv->tx_log = NULL;
+  return ok;
 }
 
 static bool
@@ -847,6 +1084,8 @@ init_server(struct server *srv, const struct options *opt)
     fprintf(stderr, "fake_w32time: out of memory\n");
     return false;
   }
+  if (opt->tx_stamp_log != NULL && !open_tx_log(srv, opt->tx_stamp_log))
+    return false;
   return fill_random(srv->junk, sizeof(srv->junk));
 }
 
@@ -881,6 +1120,7 @@ main(int argc, char **argv)
     serve(srv);
   if (srv->dropped > 0)
     fprintf(stderr, "fake_w32time: %lu replies not sent\n", srv->dropped);
+  ok = close_tx_log(srv) && ok;
   if (srv->fd >= 0)
     (void)close(srv->fd);
   free(srv->queue);

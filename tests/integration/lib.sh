@@ -90,8 +90,16 @@ T_TMP=
 T_LAST_ERR=
 _T_TMP_MADE=
 
-# t_init SUITE: counters, private temp dir, cleanup trap.
+# t_init SUITE: counters, private temp dir, cleanup trap. First of all, the suite runs
+# again under tests/integration/reaper.c (when built), a child subreaper: whatever the
+# suite starts, also a daemon that forks away, is stopped when the suite ends or is
+# killed, and one still running after a normal end is reported as a LEAK line. Suites
+# take no arguments (the re-run gets none).
 t_init() {
+  local reaper=$TOP/build/tests/reaper
+  if [ -z "${TSM_REAPED:-}" ] && [ -x "$reaper" ]; then
+    TSM_REAPED=1 exec "$reaper" -- bash "$0"
+  fi
   T_SUITE=$1 T_PASSED=0 T_FAILED=0 T_SKIPPED=0
   # PORT= is only meant as a one-command prefix for chr_server; an inherited one
   # (some CI systems export PORT) must not silently pin every server's port.
@@ -221,10 +229,22 @@ assert_no_files() {
 # out before in this run. Prefers ports below the kernel's ephemeral range, so that
 # chronyc/chronyd client sockets cannot grab it between here and chronyd's bind().
 # Handed-out ports are kept in a file because callers use $(free_port), a subshell.
-free_port() {
-  local lo=20000 hi=60000 eph used p i
+# Suites that run at the same time (tests/run.sh) get disjoint slices of that range:
+# TSM_PORT_SLOT (0-based) of TSM_PORT_SLOTS.
+_port_range() {
+  local lo=20000 hi=60000 eph span slots=${TSM_PORT_SLOTS:-1} slot=${TSM_PORT_SLOT:-0}
   eph=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 0)
   [ "$eph" -gt $((lo + 1000)) ] && [ "$eph" -le "$hi" ] && hi=$((eph - 1))
+  if [[ $slots =~ ^[1-9][0-9]*$ ]] && [[ $slot =~ ^[0-9]+$ ]] && [ "$slot" -lt "$slots" ]; then
+    span=$(( (hi - lo + 1) / slots ))
+    lo=$((lo + slot * span)) hi=$((lo + span - 1))
+  fi
+  echo "$lo $hi"
+}
+
+free_port() {
+  local lo hi used p i
+  read -r lo hi < <(_port_range)
   used=${T_TMP:+$T_TMP/.ports_used}
   for i in $(seq 1 200); do
     p=$(( lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1) ))
@@ -660,6 +680,7 @@ EOC
   "$SNMP_SBIN/snmpd" -f -r -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" -p "$dir/snmpd.pid" \
     </dev/null &
   SNMPD_PID=$!
+  t_track "$SNMPD_PID"
   for i in $(seq 1 50); do [ -S "$dir/agentx.sock" ] && return 0; sleep 0.1; done
   _t_err "snmpd did not start: $(tail -3 "$dir/snmpd.log")"
 }
@@ -697,9 +718,10 @@ fake_w32time_start() {
 
 # tcp_free_port: a free TCP port on 127.0.0.1 (free_port looks at UDP).
 tcp_free_port() {
-  local p i
+  local p i lo hi
+  read -r lo hi < <(_port_range)
   for i in $(seq 1 100); do
-    p=$((20000 + RANDOM % 12000))
+    p=$((lo + RANDOM % (hi - lo + 1)))
     ss -Htln | awk -v p="$p" '{ n = split($4, a, ":"); if (a[n] == p) f = 1 } END { exit !f }' ||
       { echo "$p"; return 0; }
   done

@@ -25,6 +25,7 @@ trapd_start() {
   "$SNMP_SBIN/snmptrapd" -f -C -c "$dir/snmptrapd.conf" -On -Lf "$dir/traps.log" \
     -p "$dir/trapd.pid" "udp:127.0.0.1:$TRAP_PORT" </dev/null &
   TRAPD_PID=$!
+  t_track "$TRAPD_PID"
   for i in $(seq 1 50); do grep -q "NET-SNMP version" "$dir/traps.log" 2>/dev/null && return 0
     sleep 0.1; done
 }
@@ -40,6 +41,7 @@ agent_start() {
     "$AGENT" -f -x "$SNMPD_DIR/agentx.sock" -c "$conf" -Lf "$T_TMP/agent.log" \
     </dev/null 2>"$T_TMP/agent.err" &
   AGENT_PID=$!
+  t_track "$AGENT_PID" # stopped by agent_stop; tracked for a suite killed meanwhile
 }
 
 stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null; return 0; }
@@ -95,6 +97,7 @@ fake_w32() { # MODE -> sets FPORT
   FPORT=$(free_port) || return 1
   "$TOOLS_DIR/fake_w32time" --udp "127.0.0.1:$FPORT" --mode "$1" --lifetime 120 &
   FAKE_PIDS+=($!)
+  t_track $!
 }
 
 # chrony's client runs as nobody too, so the unprivileged agent can use its socket.
