@@ -8,6 +8,18 @@
 #          offset is error.
 #   fake   build/tests/fake_w32time --mode synced --offset 0.25: a W32Time-like responder
 #          whose clock is CLOCK_REALTIME + 0.25 s, so the error is |measured - 0.25|.
+#   fakelag, fakelagload   the same with --tx-stamp-log: the fake measures its own send lag
+#          per reply (kernel TX timestamp - the T3 it wrote), idle and under CPU load.
+#
+# Every server here (chronyd in basic mode, W32Time, the fake) reads T3 in user space
+# before sendto(), so its reply leaves some us after T3: the return path looks longer and a
+# client whose own T1/T4 are exact reads offset - lag/2. Where the lag is measured (the
+# fakelag conditions) the report also shows each plugin's error with it removed PER RUN:
+# + lag/2, where lag is the smallest lag of the run's replies for check_w32time (it keeps
+# its lowest-delay sample, which was the lowest-lag reply in 30 of 30 checked runs) and the
+# mean lag of the run's replies for check_ntp_time (it averages its samples). What is left
+# is the client's own error: the bound it reaches. chronyd's lag is not measured, so its
+# rows are raw only; nothing is ever compensated by a constant.
 #
 # Sections:
 #   1. accuracy against srv, idle: ACC_RUNS runs of each plugin, alternately (the order
@@ -17,6 +29,8 @@
 #      by `timeout` and stopped afterwards. Scheduling delay between the datagram's
 #      arrival and the plugin's read is where kernel receive timestamps matter.
 #   2. accuracy against fake (offset 0.25 s), ACC_RUNS runs each, alternately.
+#   2b. the same against fakelag (idle) and fakelagload (load as in 1b): raw, the server's
+#      send lag, and each plugin's error with the run's measured lag/2 removed.
 #   3. wall time, one hyperfine invocation: check_w32time (default: 4 samples 0.3 s
 #      apart), check_ntp_time (4 samples back to back), check_w32time -n 1.
 #
@@ -83,7 +97,7 @@ echo
 # Daemons and helpers; traps stop everything this script started
 # ---------------------------------------------------------------------------------------
 t_init bench-w32time
-HF_PID='' FAKE_PID=''
+HF_PID='' FAKE_PID='' FPORT=''
 LOAD_PIDS=()
 stop_hyperfine() {
   if [ -n "$HF_PID" ]; then kill -TERM "$HF_PID" 2>/dev/null; wait "$HF_PID" 2>/dev/null; fi
@@ -157,28 +171,67 @@ cpu_busy_end() {
   awk -v t="$((t1 - _CPU_T0))" -v i="$((i1 - _CPU_I0))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * (t - i) / t : 0) }'
 }
 
-# accuracy LABEL PORT TRUE: ACC_RUNS runs of each plugin, alternately; the offsets go to
-# $T_TMP/LABEL.w32 and $T_TMP/LABEL.ntp, failures are counted.
+# lag_count LOG: reply lines in a --tx-stamp-log so far (its comment line not counted).
+lag_count() { grep -vc '^#' "$1" || true; }
+
+# one_run PL PORT LABEL [LOG]: one run of w32 or ntp; its offset goes to $T_TMP/LABEL.PL.
+# With LOG (the fake's --tx-stamp-log), the replies the fake logged during the run (the
+# fake writes each line right after its sendto, before the plugin can exit) give the line
+# "LAG_NS REPLIES" in $T_TMP/LABEL.PL.lag: the smallest lag for w32, the mean for ntp.
+one_run() {
+  local pl=$1 port=$2 label=$3 log=${4:-} v n0=0
+  [ -n "$log" ] && n0=$(lag_count "$log")
+  v=$("${pl}_offset" "$port") || return 1
+  echo "$v" >>"$T_TMP/$label.$pl"
+  [ -n "$log" ] || return 0
+  awk -v a="$n0" -v pl="$pl" '
+    !/^#/ { i++; if (i > a) { k++; s += $1; if (k == 1 || $1 < m) m = $1 } }
+    END { if (k == 0) print "nan 0"; else printf "%.0f %d\n", (pl == "w32" ? m : s / k), k }' \
+    "$log" >>"$T_TMP/$label.$pl.lag"
+}
+
+# accuracy LABEL PORT [LOG]: ACC_RUNS runs of each plugin, alternately; the offsets go to
+# $T_TMP/LABEL.w32 and $T_TMP/LABEL.ntp (and the lags, see one_run), failures are counted.
 accuracy() {
-  local label=$1 port=$2 i v fw=0 fn=0 t1
+  local label=$1 port=$2 log=${3:-} i fw=0 fn=0 t1
   : >"$T_TMP/$label.w32"
   : >"$T_TMP/$label.ntp"
+  : >"$T_TMP/$label.w32.lag"
+  : >"$T_TMP/$label.ntp.lag"
   t1=$(_chr_now_us)
   cpu_busy_begin
   for ((i = 0; i < ACC_RUNS; i++)); do
     # ABAB... would always give one plugin the slot after the other; flip each round.
     if ((i % 2 == 0)); then
-      if v=$(w32_offset "$port"); then echo "$v" >>"$T_TMP/$label.w32"; else fw=$((fw + 1)); fi
-      if v=$(ntp_offset "$port"); then echo "$v" >>"$T_TMP/$label.ntp"; else fn=$((fn + 1)); fi
+      one_run w32 "$port" "$label" "$log" || fw=$((fw + 1))
+      one_run ntp "$port" "$label" "$log" || fn=$((fn + 1))
     else
-      if v=$(ntp_offset "$port"); then echo "$v" >>"$T_TMP/$label.ntp"; else fn=$((fn + 1)); fi
-      if v=$(w32_offset "$port"); then echo "$v" >>"$T_TMP/$label.w32"; else fw=$((fw + 1)); fi
+      one_run ntp "$port" "$label" "$log" || fn=$((fn + 1))
+      one_run w32 "$port" "$label" "$log" || fw=$((fw + 1))
     fi
   done
   printf -v "BUSY_$label" '%s' "$(cpu_busy_end)"
   printf -v "FAIL_$label" '%s' "$fw/$fn"
   echo "  $label: $ACC_RUNS + $ACC_RUNS runs in $(( ($(_chr_now_us) - t1) / 1000 )) ms," \
     "CPU busy $(eval echo "\$BUSY_$label") %, failed runs w32/ntp: $fw/$fn"
+}
+
+# corrected LABEL PL: the run's offset + its server lag/2 (one_run), one per line.
+corrected() {
+  paste -d' ' "$T_TMP/$1.$2" "$T_TMP/$1.$2.lag" |
+    awk 'NF == 3 && $2 != "nan" { printf "%.10f\n", $1 + $2 / 2e9 }'
+}
+
+# lag_summary FILE: "n median p10 p90 max" of the first column (ns) in us; "#" lines and
+# "nan" skipped.
+lag_summary() {
+  awk '!/^#/ && $1 != "nan" { print $1 }' "$1" | sort -g | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) { print "0 nan nan nan nan"; exit }
+      med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf "%d %.2f %.2f %.2f %.2f\n", NR, med / 1e3, v[int((NR - 1) * 0.1) + 1] / 1e3,
+        v[int((NR - 1) * 0.9) + 1] / 1e3, v[NR] / 1e3 }'
 }
 
 # stats FILE TRUE: "n median mean max signed-mean" of |x - TRUE| (signed: x - TRUE), in us.
@@ -211,61 +264,122 @@ done
 # ---------------------------------------------------------------------------------------
 echo
 echo "--- 1. accuracy against chronyd (true offset 0), $ACC_RUNS runs each, alternately"
-accuracy idle "$srv_PORT" 0
+accuracy idle "$srv_PORT"
 
-for ((i = 0; i < ncpu; i++)); do
-  "${PDEATH[@]}" timeout 120 sha256sum /dev/zero >/dev/null 2>&1 &
-  LOAD_PIDS+=($!)
-done
-sleep 0.5  # let the load reach the run queues
-for p in "${LOAD_PIDS[@]}"; do _chr_alive "$p" || die "a load process did not start"; done
-accuracy loaded "$srv_PORT" 0
+# start_load: one sha256sum per CPU, each bounded by timeout; stop_load ends them.
+start_load() {
+  local i p
+  for ((i = 0; i < ncpu; i++)); do
+    "${PDEATH[@]}" timeout 120 sha256sum /dev/zero >/dev/null 2>&1 &
+    LOAD_PIDS+=($!)
+  done
+  sleep 0.5  # let the load reach the run queues
+  for p in "${LOAD_PIDS[@]}"; do _chr_alive "$p" || die "a load process did not start"; done
+}
+
+start_load
+accuracy loaded "$srv_PORT"
 stop_load
 
 # ---------------------------------------------------------------------------------------
 # 2. Accuracy against the W32Time-like responder with a known offset
 # ---------------------------------------------------------------------------------------
+# start_fake LABEL [FAKE-ARGS...]: the W32Time-like responder on 127.0.0.1:$FPORT, its
+# stderr in $T_TMP/LABEL.log (the --tx-stamp-log summary is written there at exit).
+start_fake() {
+  local label=$1 i
+  shift
+  FPORT=$(free_port) || die "no free port for fake_w32time"
+  "${PDEATH[@]}" "$FAKE" --udp "127.0.0.1:$FPORT" --mode synced --offset "$FAKE_OFFSET" \
+    --lifetime 120 --ready-file "$T_TMP/$label.ready" "$@" 2>"$T_TMP/$label.log" &
+  FAKE_PID=$!
+  for ((i = 0; i < 50; i++)); do [ -s "$T_TMP/$label.ready" ] && break; sleep 0.05; done
+  [ -s "$T_TMP/$label.ready" ] ||
+    die "fake_w32time did not start: $(tr '\n' ' ' <"$T_TMP/$label.log")"
+}
+
 echo
 echo "--- 2. accuracy against fake_w32time --mode synced --offset $FAKE_OFFSET"
-FPORT=$(free_port) || die "no free port for fake_w32time"
-"${PDEATH[@]}" "$FAKE" --udp "127.0.0.1:$FPORT" --mode synced --offset "$FAKE_OFFSET" \
-  --lifetime 120 --ready-file "$T_TMP/fake.ready" 2>"$T_TMP/fake.log" &
-FAKE_PID=$!
-for ((i = 0; i < 50; i++)); do [ -s "$T_TMP/fake.ready" ] && break; sleep 0.05; done
-[ -s "$T_TMP/fake.ready" ] || die "fake_w32time did not start: $(tr '\n' ' ' <"$T_TMP/fake.log")"
-accuracy fake "$FPORT" "$FAKE_OFFSET"
+start_fake fake
+accuracy fake "$FPORT"
 stop_fake
+
+echo
+echo "--- 2b. the same with --tx-stamp-log (the fake measures its send lag), idle and loaded"
+start_fake fakelag --tx-stamp-log "$T_TMP/fakelag.lag.log"
+accuracy fakelag "$FPORT" "$T_TMP/fakelag.lag.log"
+stop_fake
+start_load
+start_fake fakelagload --tx-stamp-log "$T_TMP/fakelagload.lag.log"
+accuracy fakelagload "$FPORT" "$T_TMP/fakelagload.lag.log"
+stop_fake
+stop_load
+for label in fakelag fakelagload; do
+  [ -s "$T_TMP/$label.log" ] && sed "s/^/  $label: /" "$T_TMP/$label.log"
+done
 
 # ---------------------------------------------------------------------------------------
 # Accuracy table
 # ---------------------------------------------------------------------------------------
+LABELS=(idle loaded fake fakelag fakelagload)
+declare -A DESC=([idle]="chronyd, idle" [loaded]="chronyd, ${ncpu} x sha256sum load"
+  [fake]="fake_w32time, offset $FAKE_OFFSET s" [fakelag]="fake --tx-stamp-log, idle"
+  [fakelagload]="fake --tx-stamp-log, ${ncpu} x sha256sum")
+declare -A PNAME=([w32]=check_w32time [ntp]=check_ntp_time)
+for label in fakelag fakelagload; do
+  for pl in w32 ntp; do corrected "$label" "$pl" >"$T_TMP/$label-lag.$pl"; done
+done
+
 echo
-echo "--- accuracy: error = |measured - true| in microseconds (signed mean: measured - true)"
-printf '%-46s %4s %9s %9s %9s %11s\n' "condition / plugin" "n" "median" "mean" "max" "signed mean"
-printf '%-46s %4s %9s %9s %9s %11s\n' "------------------" "-" "------" "----" "---" "-----------"
+echo "--- server send lag: fake_w32time --tx-stamp-log, kernel TX timestamp - T3, in us"
+echo "    (per run, as removed below: check_w32time the smallest of its run's replies,"
+echo "    check_ntp_time the mean of its run's replies)"
+printf '%-40s %7s %7s %7s %7s %7s %9s %9s %6s\n' "condition" "replies" "median" "p10" "p90" \
+  "max" "w32 runs" "ntp runs" "odd"
+for label in fakelag fakelagload; do
+  read -r n med p10 p90 max < <(lag_summary "$T_TMP/$label.lag.log")
+  read -r _ wmed _ < <(lag_summary "$T_TMP/$label.w32.lag")
+  read -r _ nmed _ < <(lag_summary "$T_TMP/$label.ntp.lag")
+  # runs with other than 4 replies logged (both plugins send 4 requests)
+  odd=$(cat "$T_TMP/$label.w32.lag" "$T_TMP/$label.ntp.lag" | awk '$2 != 4 { k++ } END { print k + 0 }')
+  printf '%-40s %7d %7.2f %7.2f %7.2f %7.2f %9.2f %9.2f %6d\n' "${DESC[$label]}" "$n" "$med" \
+    "$p10" "$p90" "$max" "$wmed" "$nmed" "$odd"
+done
+
+echo
+echo "--- accuracy: error = |measured - true| in microseconds (signed mean: measured - true);"
+echo "    '- lag/2': the run's measured server send lag removed (measured + lag/2), i.e. the"
+echo "    plugin's own error"
+printf '%-58s %4s %9s %9s %9s %11s\n' "condition / plugin" "n" "median" "mean" "max" "signed mean"
+printf '%-58s %4s %9s %9s %9s %11s\n' "------------------" "-" "------" "----" "---" "-----------"
 declare -A MED=() MEAN=()
-for label in idle loaded fake; do
-  case $label in
-    idle) desc="chronyd, idle"; tv=0 ;;
-    loaded) desc="chronyd, ${ncpu} x sha256sum load"; tv=0 ;;
-    fake) desc="fake_w32time, offset $FAKE_OFFSET s"; tv=$FAKE_OFFSET ;;
-  esac
+# row KEY FILE TRUE DESC: one table line; the median and mean kept under KEY.
+row() {
+  local n med mean max sm
+  read -r n med mean max sm < <(stats "$2" "$3")
+  MED[$1]=$med MEAN[$1]=$mean
+  printf '%-58s %4d %9.3f %9.3f %9.3f %+11.3f\n' "$4" "$n" "$med" "$mean" "$max" "$sm"
+}
+for label in "${LABELS[@]}"; do
+  tv=0
+  [[ $label == fake* ]] && tv=$FAKE_OFFSET
+  for pl in w32 ntp; do row "$label.$pl" "$T_TMP/$label.$pl" "$tv" "${DESC[$label]}: ${PNAME[$pl]}"; done
+  [[ $label == fakelag* ]] || continue
   for pl in w32 ntp; do
-    read -r n med mean max sm < <(stats "$T_TMP/$label.$pl" "$tv")
-    MED[$label.$pl]=$med MEAN[$label.$pl]=$mean
-    name=$([ "$pl" = w32 ] && echo check_w32time || echo check_ntp_time)
-    printf '%-46s %4d %9.3f %9.3f %9.3f %+11.3f\n' "$desc: $name" "$n" "$med" "$mean" "$max" "$sm"
+    row "$label-lag.$pl" "$T_TMP/$label-lag.$pl" "$tv" "${DESC[$label]}: ${PNAME[$pl]} - lag/2"
   done
 done
 
 echo
-echo "--- accuracy ratios: check_w32time / check_ntp_time (target: median ratio <= $TARGET)"
-for label in idle loaded fake; do
+echo "--- accuracy ratios: check_w32time / check_ntp_time (target: median ratio <= $TARGET;"
+echo "    the '-lag/2' lines compare the plugins' own errors, the server's lag removed)"
+for label in "${LABELS[@]}" fakelag-lag fakelagload-lag; do
   awk -v l="$label" -v a="${MED[$label.w32]}" -v b="${MED[$label.ntp]}" \
       -v ma="${MEAN[$label.w32]}" -v mb="${MEAN[$label.ntp]}" -v t="$TARGET" 'BEGIN {
     r = b > 0 ? a / b : -1; rm = mb > 0 ? ma / mb : -1
-    printf "%-8s median %.3f / %.3f us = %5.2fx   mean %.3f / %.3f us = %5.2fx   %s\n", l, a, b, r,
-      ma, mb, rm, (r >= 0 && r <= t) ? "TARGET MET" : "TARGET MISSED" }'
+    v = l ~ /-lag$/ ? "(own error)" : (r >= 0 && r <= t) ? "TARGET MET" : "TARGET MISSED"
+    printf "%-16s median %.3f / %.3f us = %5.2fx   mean %.3f / %.3f us = %5.2fx   %s\n", l, a, b,
+      r, ma, mb, rm, v }'
 done
 
 # ---------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@
 #
 # The suites share nothing: each has its own temp dir, its own slice of the port range
 # (TSM_PORT_SLOT), and runs under tests/integration/reaper.c, so nothing it starts
-# outlives it. Up to TEST_JOBS jobs (default: 3 per CPU; most of a suite's time is spent
-# waiting for daemons) run at once, the longest first. Each job's output is printed as
+# outlives it. Up to TEST_JOBS jobs (default: 4 per CPU; most of a suite's time is spent
+# waiting for daemons and timeouts) run at once, the longest first. Each job's output is printed as
 # one block when it ends, with its time; a job over JOB_TIMEOUT seconds (default 300) is
 # stopped and counted as failed. A "LEAK" line (a process a suite left running) is a
 # failure too.
 #
-# Environment: TEST_JOBS, JOB_TIMEOUT, FUZZ_SECONDS (default 4 per target), ONLY=REGEX
+# Environment: TEST_JOBS, JOB_TIMEOUT, FUZZ_SECONDS (default 3 per target), ONLY=REGEX
 # (run the jobs whose name matches).
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,7 +60,7 @@ job_suite() { # build-dir label suite [env...]
 }
 
 job_fuzz() {
-  local bin name corpus seconds=${FUZZ_SECONDS:-4} log p=0 f=0
+  local bin name corpus seconds=${FUZZ_SECONDS:-3} log p=0 f=0
   for bin in build/fuzz/fuzz_*; do
     [ -x "$bin" ] || continue
     name=$(basename "$bin")
@@ -98,37 +98,43 @@ job_cppcheck() {
 # Sourced by a job's shell: only the job functions above are wanted.
 [ "${BASH_SOURCE[0]}" != "$0" ] && return 0
 
-# The jobs, longest first (measured on 2 CPUs): "name|function args...".
-JOBS_LIST=(
-  "asan test_agentx.sh|job_suite build-san asan test_agentx.sh ${SAN_ENV[*]}"
-  "asan test_check_chrony.sh|job_suite build-san asan test_check_chrony.sh ${SAN_ENV[*]}"
-  "integration test_check_chrony.sh|job_suite build integration test_check_chrony.sh"
-  "integration test_agentx.sh|job_suite build integration test_agentx.sh"
-  "integration test_teardown.sh|job_suite build integration test_teardown.sh"
-  "integration test_zabbix.sh|job_suite build integration test_zabbix.sh"
-  "asan test_check_esxi_time.sh|job_suite build-san asan test_check_esxi_time.sh ${SAN_ENV[*]}"
-  "asan test_check_w32time.sh|job_suite build-san asan test_check_w32time.sh ${SAN_ENV[*]}"
-  "integration test_check_esxi_time.sh|job_suite build integration test_check_esxi_time.sh"
-  "integration test_check_w32time.sh|job_suite build integration test_check_w32time.sh"
-  "integration test_icinga2.sh|job_suite build integration test_icinga2.sh"
-  "integration test_lib_selftest.sh|job_suite build integration test_lib_selftest.sh"
-  "fuzz|job_fuzz"
-  "cppcheck|job_cppcheck"
-  "integration test_nagios.sh|job_suite build integration test_nagios.sh"
-  "integration test_mib.sh|job_suite build integration test_mib.sh"
-  "integration test_install.sh|job_suite build integration test_install.sh"
-  "asan unit|job_unit build-san asan ${SAN_ENV[*]}"
-  "unit|job_unit build unit"
-)
+# The jobs, longest first (measured on 2 CPUs): "name|function args...". The long suites
+# whose tests are independent run as shards (T_SHARD=I/N, lib.sh), side by side.
+JOBS_LIST=()
+suite() { # label build suite shards [env...]
+  local i name
+  for ((i = 0; i < $4; i++)); do
+    name="$1 $3"
+    [ "$4" -gt 1 ] && name="$name [$((i + 1))/$4]"
+    JOBS_LIST+=("$name|job_suite $2 $1 $3 T_SHARD=$i/$4 ${*:5}")
+  done
+}
+suite asan build-san test_check_chrony.sh 3 "${SAN_ENV[@]}"
+suite asan build-san test_agentx.sh 2 "${SAN_ENV[@]}"
+suite integration build test_check_chrony.sh 2
+suite integration build test_agentx.sh 2
+suite asan build-san test_check_w32time.sh 2 "${SAN_ENV[@]}"
+suite integration build test_check_w32time.sh 2
+suite asan build-san test_check_esxi_time.sh 2 "${SAN_ENV[@]}"
+suite integration build test_check_esxi_time.sh 1
+suite integration build test_zabbix.sh 2
+suite integration build test_teardown.sh 1
+suite integration build test_icinga2.sh 1
+suite integration build test_lib_selftest.sh 1
+JOBS_LIST+=("fuzz|job_fuzz")
+suite integration build test_nagios.sh 1
+JOBS_LIST+=("cppcheck|job_cppcheck" "asan unit|job_unit build-san asan ${SAN_ENV[*]}")
+suite integration build test_mib.sh 1
+suite integration build test_install.sh 1
+JOBS_LIST+=("unit|job_unit build unit")
 
 # A suite added to tests/integration/ runs even before it has its place in the list.
 for t in tests/integration/test_*.sh; do
   t=${t##*/}
-  [[ " ${JOBS_LIST[*]} " == *"integration $t|"* ]] ||
-    JOBS_LIST+=("integration $t|job_suite build integration $t")
+  [[ " ${JOBS_LIST[*]} " == *"integration $t"* ]] || suite integration build "$t" 1
 done
 
-max=${TEST_JOBS:-$(($(nproc) * 3))}
+max=${TEST_JOBS:-$(($(nproc) * 4))}
 [[ $max =~ ^[1-9][0-9]*$ ]] || max=6
 job_timeout=${JOB_TIMEOUT:-300}
 outdir=$(mktemp -d "${TMPDIR:-/tmp}/tsm-run.XXXXXX") || exit 2
@@ -151,7 +157,8 @@ start() {
   fn=${JOBS_LIST[$i]#*|}
   # shellcheck disable=SC2086 # the job's words
   TSM_PORT_SLOT=$i TSM_PORT_SLOTS=${#JOBS_LIST[@]} \
-    timeout -k 30 "$job_timeout" bash -c '. "$1"; shift; "$@"' run "$top/tests/run.sh" $fn \
+    timeout -k 30 "$job_timeout" bash -c '. "$1"; shift; "$@"; echo @@cpu; times' \
+    run "$top/tests/run.sh" $fn \
     >"$outdir/$i" 2>&1 &
   running[$!]=$i
   started[$i]=$SECONDS
@@ -159,14 +166,18 @@ start() {
 
 # finish PID STATUS: print the job's block and add its counts.
 finish() {
-  local i=${running[$1]} name count p f
+  local i=${running[$1]} name count p f cpu
   unset 'running[$1]'
   name=${JOBS_LIST[$i]%%|*}
   count=$(grep '^@@count ' "$outdir/$i" | tail -1)
   read -r _ p f <<<"${count:-@@count 0 1}"
+  # CPU time of the job's processes (bash's `times`: user and system of its children)
+  cpu=$(awk 'c && ++n == 2 { for (k = 1; k <= 2; k++) { split($k, a, /[ms]/); t += a[1] * 60 + a[2] }
+                               printf ", cpu %.0f s", t }
+             /^@@cpu$/ { c = 1 }' "$outdir/$i")
   [ "$2" -eq 124 ] && { echo "$name: stopped after ${job_timeout}s"; f=$((f + 1)); }
-  echo "== $name ($((SECONDS - started[$i])) s)"
-  grep -v '^@@count ' "$outdir/$i"
+  echo "== $name ($((SECONDS - started[$i])) s$cpu)"
+  sed '/^@@cpu$/,$d; /^@@count /d' "$outdir/$i"
   echo "$name: $p passed, $f failed"
   passed=$((passed + p)) failed=$((failed + f))
   [ "$f" -gt 0 ] && failures+=("$name")

@@ -117,7 +117,24 @@ t_init() {
 # t_track PID: a background process a test started (a monitoring daemon, a fake); it is
 # stopped like the chronyd instances, after each t_run and on exit.
 _T_TRACKED=()
-t_track() { _T_TRACKED+=("$1"); }
+t_track() { _T_TRACKED+=("$1"); _t_hold "$1"; }
+
+# T_HOLD=REGEX (test_teardown.sh): once a daemon whose command line matches is running
+# (tracked, or a chronyd that is ready), the suite writes "PID CMDLINE" to $T_TMP/held
+# and waits there until it is signalled: a fixed point at which to kill it.
+_t_hold() {
+  [ -n "${T_HOLD:-}" ] || return 0
+  local i cmd self
+  self=$(readlink "/proc/$$/exe")
+  for ((i = 0; i < 100; i++)); do # until the background fork has exec'ed its program
+    [ "$(readlink "/proc/$1/exe" 2>/dev/null)" != "$self" ] && break
+    sleep 0.05
+  done
+  cmd=$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null)
+  [[ $cmd =~ $T_HOLD ]] || return 0
+  echo "$1 $cmd" >"$T_TMP/held.tmp" && mv "$T_TMP/held.tmp" "$T_TMP/held"
+  while :; do sleep 0.2; done
+}
 t_stop_tracked() {
   [ ${#_T_TRACKED[@]} -eq 0 ] || _chr_kill_reap "${_T_TRACKED[@]}"
   _T_TRACKED=()
@@ -145,11 +162,28 @@ t_fail() { T_FAILED=$((T_FAILED + 1)); echo "FAIL $1: ${2:-}"; }
 # t_skip NAME REASON: for tests the machine cannot run (e.g. not root).
 t_skip() { T_SKIPPED=$((T_SKIPPED + 1)); echo "SKIP $1: ${2:-}"; }
 
+# T_SHARD=I/N (from tests/run.sh): this run takes only every Nth test, from the Ith
+# (0-based); the suite runs as N jobs side by side. A suite whose tests depend on each
+# other sets T_SHARDABLE= before its first t_run and then runs whole in shard 0.
+T_SHARDABLE=1 _T_SEEN=0
+_t_in_shard() {
+  local i=${T_SHARD:-0/1} n k=$_T_SEEN
+  n=${i#*/} i=${i%/*}
+  _T_SEEN=$((_T_SEEN + 1))
+  [[ ${T_SHARD:-} =~ ^[0-9]+/[1-9][0-9]*$ ]] || return 0
+  [ -n "$T_SHARDABLE" ] || { [ "$i" -eq 0 ]; return; }
+  [ $((k % n)) -eq "$i" ]
+}
+
 # t_run NAME FUNCTION [ARGS...]: run FUNCTION in this shell, record by its status, stop its daemons.
+# T_ONLY=REGEX in the environment runs only the tests whose NAME matches (debugging, and
+# test_teardown.sh's way to reach a suite's daemon quickly).
 # If the function recorded its own result (t_pass/t_fail/t_skip), that is not doubled.
 t_run() {
   local name=$1 fn=$2 rc recorded failed=$T_FAILED t0
   shift 2
+  [[ $name =~ ${T_ONLY:-.} ]] || return 0 # T_ONLY=REGEX: a subset of the tests
+  _t_in_shard || return 0
   recorded=$((T_PASSED + T_FAILED + T_SKIPPED))
   T_LAST_ERR=
   t0=$(_chr_now_us)
@@ -334,7 +368,7 @@ _chr_launch() {
   _CHR_DIR[$name]=$dir
   _chr_export "$name" SOCK "$dir/run/chronyd.sock"
   _chr_export "$name" DIR "$dir"
-  _chr_wait_ready "$name" "$pid"
+  _chr_wait_ready "$name" "$pid" && _t_hold "$pid"
 }
 
 # Wait (bounded) for the command socket; UDP sockets are opened before it, so their
@@ -767,12 +801,10 @@ fake_vsphere_start() {
 # t_run_all [AFTER [WRAP]]: t_run for every t_* function the suite defined (lib.sh's own
 # excluded), in name order; AFTER (a function, or "") runs after each, and WRAP, when
 # given, is called with the test function's name instead of calling it directly.
-# T_ONLY=REGEX in the environment runs only the tests whose function name matches.
 t_run_all() {
   local after=${1:-} wrap=${2:-} t
   for t in $(declare -F | awk '{ print $3 }' | grep '^t_'); do
     [[ $_T_LIB_FUNCS == *" $t "* ]] && continue
-    [[ $t =~ ${T_ONLY:-.} ]] || continue # T_ONLY=REGEX: a subset, when debugging
     if [ -n "$wrap" ]; then t_run "${t#t_}" "$wrap" "$t"; else t_run "${t#t_}" "$t"; fi
     [ -z "$after" ] || "$after"
   done

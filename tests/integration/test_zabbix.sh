@@ -165,14 +165,12 @@ t_w32time_user_param() {
 
 # No reply: the plugin's -t 2 ends the run before the agent's Timeout (3 s) would, so
 # the item gets the reason instead of ZBX_NOTSUPPORTED.
+# zabbix_agentd -t enforces its Timeout (3 s here) as the running agent does: a plugin
+# still waiting then would give "Timeout while executing a shell script", not our JSON.
 t_w32time_silent_within_agent_timeout() {
-  local t0 ms
   w32time silent || return 1
-  t0=$(_chr_now_us)
   agent "timesync.w32time[127.0.0.1,$FPORT]" && is_plugin_json || return 1
-  ms=$((($(_chr_now_us) - t0) / 1000))
-  assert_match "$(jqv .summary)" "^no NTP reply from 127\.0\.0\.1" "silent server" || return 1
-  [ "$ms" -lt 3000 ] || _t_err "took $ms ms, not below the agent's 3 s Timeout"
+  assert_match "$(jqv .summary)" "^no NTP reply from 127\.0\.0\.1" "silent server"
 }
 
 t_esxi_user_param() {
