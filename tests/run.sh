@@ -116,7 +116,7 @@ suite integration build test_agentx.sh 2
 suite asan build-san test_check_w32time.sh 2 "${SAN_ENV[@]}"
 suite integration build test_check_w32time.sh 2
 suite asan build-san test_check_esxi_time.sh 2 "${SAN_ENV[@]}"
-suite integration build test_check_esxi_time.sh 1
+suite integration build test_check_esxi_time.sh 2
 suite integration build test_zabbix.sh 2
 suite integration build test_teardown.sh 1
 suite integration build test_icinga2.sh 1

@@ -66,6 +66,13 @@ _mon_pick_binaries() {
 }
 _mon_pick_binaries
 
+# Debian's python3 (tests/deps.sh installs it, with python3-yaml) before any other on the
+# PATH: a version manager's shim (pyenv) costs tens of processes per start.
+PYTHON3=${PYTHON3:-}
+[ -n "$PYTHON3" ] || { [ -x /usr/bin/python3 ] && PYTHON3=/usr/bin/python3; } ||
+  PYTHON3=$(command -v python3)
+export PYTHON3
+
 # Self-destruct timer (chronyd -t) and start timeout, both in seconds.
 CHR_LIFETIME=${CHR_LIFETIME:-120}
 CHR_START_TIMEOUT=${CHR_START_TIMEOUT:-5}
@@ -785,7 +792,7 @@ fake_vsphere_start() {
   _chr_valid_name "$name" && fake_vsphere_creds || return 1
   rm -rf "$dir" && mkdir -p "$dir"
   port=$(tcp_free_port) || return 1
-  python3 "$TOP/tests/integration/fake_vsphere.py" --port "$port" \
+  "$PYTHON3" "$TOP/tests/integration/fake_vsphere.py" --port "$port" \
     --cert "${FAKE_VS_CACERT%/*}/$cert.pem" --key "${FAKE_VS_CACERT%/*}/$cert.key" \
     --profile "$profile" --state-file "$dir/state" --ready-file "$dir/ready" --lifetime 120 \
     "$@" 2>"$dir/log" &

@@ -23,7 +23,7 @@ t_init zabbix
 
 # the first python3 that has yaml (python3-yaml comes from tests/deps.sh)
 PY=''
-for p in python3 /usr/bin/python3; do
+for p in "$PYTHON3" python3; do
   "$p" -c 'import yaml' 2>/dev/null && { PY=$p; break; }
 done
 
