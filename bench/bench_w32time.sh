@@ -62,8 +62,12 @@ FAKE=${FAKE:-$TOP/build/tests/fake_w32time}
 
 die() { echo "bench_w32time: $*" >&2; exit 1; }
 
+# (sourcing lib.sh ran this script again under tests/integration/reaper when that is
+# built: nothing above the source line may print or start anything)
+t_init bench-w32time
+
 # ---------------------------------------------------------------------------------------
-# Preconditions (nothing started yet)
+# Preconditions (nothing started yet; die leaves through lib.sh's cleanup)
 # ---------------------------------------------------------------------------------------
 if ! [[ $ACC_RUNS =~ ^[0-9]+$ ]] || [ "$ACC_RUNS" -lt 2 ]; then die "ACC_RUNS must be a number >= 2"; fi
 if ! [[ $RUNS =~ ^[0-9]+$ ]] || [ "$RUNS" -lt 2 ]; then die "RUNS must be a number >= 2"; fi
@@ -96,7 +100,6 @@ echo
 # ---------------------------------------------------------------------------------------
 # Daemons and helpers; traps stop everything this script started
 # ---------------------------------------------------------------------------------------
-t_init bench-w32time
 HF_PID='' FAKE_PID='' FPORT=''
 LOAD_PIDS=()
 stop_hyperfine() {

@@ -29,6 +29,15 @@ T_LIB=$_T_LIB_DIR/lib.sh
 TOP=$(cd "$_T_LIB_DIR/../.." && pwd)
 export TOP T_LIB
 
+# A script that sources this file runs again, from its start and with its arguments,
+# under tests/integration/reaper.c (when built), a child subreaper: whatever it starts,
+# also a daemon that forks away, is stopped when it ends or is killed, and one still
+# running after a normal end is reported as a LEAK line.
+if [ -z "${TSM_REAPED:-}" ] && [ -x "$TOP/build/tests/reaper" ] &&
+  [ "${BASH_SOURCE[1]:-}" = "$0" ] && [ -f "$0" ]; then
+  TSM_REAPED=1 exec "$TOP/build/tests/reaper" -- bash "$0" "$@"
+fi
+
 # ---------------------------------------------------------------------------------------
 # Binaries: the machine's chrony if installed, else the copy unpacked by tests/deps.sh.
 # chronyc must come from the same package as chronyd (request lengths differ by version),
@@ -97,16 +106,8 @@ T_TMP=
 T_LAST_ERR=
 _T_TMP_MADE=
 
-# t_init SUITE: counters, private temp dir, cleanup trap. First of all, the suite runs
-# again under tests/integration/reaper.c (when built), a child subreaper: whatever the
-# suite starts, also a daemon that forks away, is stopped when the suite ends or is
-# killed, and one still running after a normal end is reported as a LEAK line. Suites
-# take no arguments (the re-run gets none).
+# t_init SUITE: counters, private temp dir, cleanup trap.
 t_init() {
-  local reaper=$TOP/build/tests/reaper
-  if [ -z "${TSM_REAPED:-}" ] && [ -x "$reaper" ]; then
-    TSM_REAPED=1 exec "$reaper" -- bash "$0"
-  fi
   T_SUITE=$1 T_PASSED=0 T_FAILED=0 T_SKIPPED=0
   # PORT= is only meant as a one-command prefix for chr_server; an inherited one
   # (some CI systems export PORT) must not silently pin every server's port.
