@@ -45,7 +45,8 @@ now(void)
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The parent pid from /proc/PID/stat (the field after the parenthesised name); -1. */
+/* The parent pid from /proc/PID/stat (the field after the parenthesised name); -1, also
+ * for a zombie: it is already gone, only its exit status waits for its parent. */
 static pid_t
 parent_of(pid_t pid)
 {
@@ -61,6 +62,8 @@ parent_of(pid_t pid)
   fclose(f);
   buf[n] = '\0';
   if (!(p = strrchr(buf, ')')) || p[1] != ' ' || !p[2] || p[3] != ' ')
+    return -1;
+  if (p[2] == 'Z')
     return -1;
   errno = 0;
   ppid = strtol(p + 4, NULL, 10);
@@ -109,17 +112,35 @@ descendants(pid_t *out, size_t max)
   return found;
 }
 
+/* The command line is empty for a moment while a process is inside execve(): read it
+ * again for up to 0.5 s before printing the process's short name instead. */
 static void
 print_leak(pid_t pid)
 {
   char path[64], cmd[512];
   size_t n = 0, i;
+  int tries;
   FILE *f;
 
-  snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-  if ((f = fopen(path, "r"))) {
+  for (tries = 0; n == 0 && tries < 50; tries++) {
+    if (tries > 0)
+      usleep(10000);
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    if (!(f = fopen(path, "r")))
+      break; /* gone */
     n = fread(cmd, 1, sizeof(cmd) - 1, f);
     fclose(f);
+  }
+  if (n == 0) {
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    if ((f = fopen(path, "r"))) {
+      cmd[0] = '[';
+      n = 1 + fread(cmd + 1, 1, sizeof(cmd) - 3, f);
+      fclose(f);
+      while (n > 1 && cmd[n - 1] == '\n')
+        n--;
+      cmd[n++] = ']';
+    }
   }
   for (i = 0; i + 1 < n; i++)
     if (cmd[i] == '\0')

@@ -325,7 +325,7 @@ hostile_case() {
   hostile_stop
   assert_exit "$want" "$RC" "$mode over $kind: $OUT" || rc=1
   [ $rc -eq 0 ] && { assert_match "$OUT" "$re" "$mode over $kind" || rc=1; }
-  [ $rc -eq 0 ] && { awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 4.5) }' ||
+  [ $rc -eq 0 ] && { awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 6) }' ||
     _t_err "$mode over $kind took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"; } || rc=1
   [ $rc -eq 0 ] && { assert_no_files "$T_TMP/hostile" "check_chrony.*" "$mode: client socket" || rc=1; }
   return $rc

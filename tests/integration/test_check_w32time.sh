@@ -38,7 +38,7 @@ case_() {
   fake_stop
   assert_exit "$want" "$RC" "$mode: $OUT" || return 1
   assert_match "$OUT" "$re" "$mode" || return 1
-  awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 5) }' ||
+  awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 8) }' ||
     _t_err "$mode took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
 }
 
