@@ -106,8 +106,14 @@ t_synced_matches_chronyc() {
     return 1
   assert_eq "$(jqr .leap_status)" "$(chr_field "$tr" 14)" "leap" || return 1
   assert_eq "$(jqr '.sources[0].address')" "$(chr_field "$so" 3)" "source address" || return 1
-  assert_eq "$(jqr '.sources[0].state')" selected "source state" || return 1
-  assert_eq "$(chr_field "$so" 2)" "*" "chronyc state" || return 1
+  # like reach, the state may move on while the server is paused (on a loaded machine the
+  # source can turn unselectable): ours is what chronyc printed before or after
+  local sel
+  sel=$(jqr '.sources[0].select')
+  [ "$sel" = "$(chr_field "$before" 2)" ] || [ "$sel" = "$(chr_field "$so" 2)" ] ||
+    _t_err "source state: ours '$sel', chronyc's '$(chr_field "$before" 2)' then '$(chr_field "$so" 2)'" ||
+    return 1
+  [ "$sel" != "*" ] || assert_eq "$(jqr '.sources[0].state')" selected "source state" || return 1
   assert_eq "$(jqr '.sources[0].stratum')" "$(chr_field "$so" 4)" "source stratum" || return 1
   assert_eq "$(jqr '.sources[0].poll')" "$(chr_field "$so" 5)" "source poll" || return 1
   # our sign is source - local, chronyc's sources column the opposite
@@ -115,7 +121,7 @@ t_synced_matches_chronyc() {
   near "$(jqr '.sources[0].error')" "$(chr_field "$so" 10)" "source error" || return 1
   assert_eq "$(jqr '.sources[0].samples')" "$(chr_field "$st" 2)" "samples" || return 1
   near "$(jqr '.sources[0].std_dev')" "$(chr_field "$st" 8)" "std dev" || return 1
-  assert_eq "$(jqr '.sources[0].select')" "*" "selectdata over the socket" || return 1
+  assert_match "$sel" '^[*+x~?-]$' "selectdata over the socket" || return 1
 }
 
 t_synced_nagios_output() {
