@@ -159,9 +159,10 @@ install: all
 	install -m 0755 $(AGENT_BIN) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 mibs/TIMESYNC-MONITOR-MIB.txt $(DESTDIR)$(MIBDIR)/
 	install -m 0644 snmp-subagent/timesync-agentx.8 $(DESTDIR)$(MANDIR)/man8/
-	# contrib/: the monitoring-system integrations, as shipped
+	# contrib/: the monitoring-system integrations, as shipped (scripts stay executable)
 	cd contrib && find . -type f | while read -r f; do \
-	  install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/$$f" || exit 1; done
+	  m=0644; [ -x "$$f" ] && m=0755; \
+	  install -D -m $$m "$$f" "$(DESTDIR)$(DATADIR)/$$f" || exit 1; done
 
 clean:
 	rm -rf $(BUILD)/common $(BUILD)/plugins $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/fuzzobj \

@@ -212,6 +212,7 @@ chrony_probe_clients(struct chrony_client *c, struct timespec deadline,
   if (!p)
     return tsync_err_set(err, TSYNC_ERR_NOMEM, "out of memory");
   start(p, c, deadline, report);
+  report->list = TSYNC_LIST_CLIENTS;
   st = ask(p, CHRONY_REQ_SERVER_STATS, NULL, 0, err);
   if (st == TSYNC_OK)
     chrony_wire_serverstats(&p->rep, &report->stats);

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "checkmk.h"
 #include "cli.h"
+#include "deadline.h"
+#include "openmetrics.h"
 #include "output.h"
 #include "parse.h"
 
@@ -15,6 +18,46 @@ cli_common_init(struct cli_common *c)
   memset(c, 0, sizeof(*c));
   c->timeout = CLI_DEFAULT_TIMEOUT;
   c->family = AF_UNSPEC;
+  c->started = tsync_now();
+}
+
+static bool
+format_of(const char *name, enum cli_format *out)
+{
+  static const char *const names[] = {"nagios", "json", "openmetrics", "checkmk"};
+  size_t i;
+
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (strcmp(name, names[i]) == 0) {
+      *out = (enum cli_format)i;
+      return true;
+    }
+  return false;
+}
+
+/* The output options, read before getopt: a usage error that comes before them on the
+ * line must still be answered in the format asked for (a scrape, a Checkmk agent). An
+ * invalid value is left for getopt to report. */
+static void
+prescan_output(struct cli_common *c, int argc, char **argv)
+{
+  int i;
+
+  for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    const char *a = argv[i], *v = NULL;
+    bool service = false;
+
+    if (strncmp(a, "--format=", 9) == 0)
+      v = a + 9;
+    else if (strncmp(a, "--service-name=", 15) == 0)
+      v = a + 15, service = true;
+    else if ((strcmp(a, "--format") == 0 || strcmp(a, "--service-name") == 0) && i + 1 < argc)
+      v = argv[++i], service = a[2] == 's';
+    if (v && service)
+      c->service = v;
+    else if (v)
+      (void)format_of(v, &c->format);
+  }
 }
 
 /* Handles one getopt result if it is a common option. Returns 1 when handled, 0 when the
@@ -56,13 +99,13 @@ cli_parse_common(struct cli_common *c, int opt, const char *arg, struct tsync_er
     c->family = opt == '4' ? AF_INET : AF_INET6;
     return 1;
   case CLI_OPT_FORMAT:
-    if (strcmp(arg, "nagios") == 0)
-      c->format = CLI_FORMAT_NAGIOS;
-    else if (strcmp(arg, "json") == 0)
-      c->format = CLI_FORMAT_JSON;
-    else
-      return tsync_err_set(err, TSYNC_ERR_ARG, "--format: '%s' is not nagios or json", arg),
+    if (!format_of(arg, &c->format))
+      return tsync_err_set(err, TSYNC_ERR_ARG,
+                           "--format: '%s' is not nagios, json, openmetrics or checkmk", arg),
              -1;
+    return 1;
+  case CLI_OPT_SERVICE:
+    c->service = arg;
     return 1;
   case CLI_OPT_DISCOVER:
     c->discover = true;
@@ -88,6 +131,7 @@ cli_parse_args(int argc, char **argv, const char *shortopts, const struct option
 {
   int opt;
 
+  prescan_output(common, argc, argv);
   optind = 0; /* glibc: full re-initialisation, so the agent can parse many lines */
   opterr = 0; /* errors are ours to word; nothing may reach stderr in JSON mode */
   while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -196,6 +240,87 @@ append(char *buf, size_t len, const char *text)
     buf[used] = '\0';
 }
 
+/* What was checked, the metrics' target label: the plugin's target (chronyd's socket),
+ * else -H, with ":PORT" when -p was given (two servers on one host are two series). Never
+ * the transport a probe fell back to: a series keeps its labels when the check fails. */
+static const char *
+target_of(const struct cli_common *c, char *buf, size_t len)
+{
+  if (c->target)
+    return c->target;
+  if (!c->host)
+    return "";
+  if (!c->port || snprintf(buf, len, strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
+                           c->port) < 0)
+    return c->host;
+  return buf;
+}
+
+/* Drops a UTF-8 sequence that a cut left incomplete at the end of s. */
+static void
+utf8_trim(char *s)
+{
+  size_t n = strlen(s), lead = n, need;
+
+  while (lead > 0 && n - lead < 4 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+    lead--; /* back over continuation bytes to the lead byte */
+  if (lead == 0 || ((unsigned char)s[lead - 1] & 0x80) == 0)
+    return;
+  lead--;
+  need = ((unsigned char)s[lead] & 0xe0) == 0xc0   ? 2
+         : ((unsigned char)s[lead] & 0xf0) == 0xe0 ? 3
+         : ((unsigned char)s[lead] & 0xf8) == 0xf0 ? 4
+                                                   : 0;
+  if (n - lead < need || need == 0)
+    s[lead] = '\0';
+}
+
+/* The OpenMetrics and Checkmk renderings, which a usage error shares. */
+static int
+render_metrics(const struct cli_common *c, const char *prefix, const struct eval_result *res,
+               const struct tsync_report *rep, bool probed, char *buf, size_t len)
+{
+  char check[16], service[CMK_SERVICE_SIZE];
+  size_t i;
+
+  for (i = 0; i + 1 < sizeof(check) && prefix[i]; i++)
+    check[i] = (char)(prefix[i] >= 'A' && prefix[i] <= 'Z' ? prefix[i] - 'A' + 'a' : prefix[i]);
+  check[i] = '\0';
+  if (c->format == CLI_FORMAT_OPENMETRICS) {
+    /* a mode is a check of its own (chrony_clients): its run series must not collide
+     * with the sync check's of the same target in one scrape */
+    char mode_check[40], target[TSYNC_NAME_SIZE + 16];
+    /* measured: eval_failure leaves no perfdata, every evaluated run has some (a
+     * Kiss-o'-Death answers but measures nothing) */
+    struct om_run run = {check, target_of(c, target, sizeof(target)),
+                         tsync_ts_diff(c->started, tsync_now()), probed && res->n_perf > 0};
+
+    if (c->service_detail &&
+        snprintf(mode_check, sizeof(mode_check), "%s_%s", check, c->service_detail) > 0)
+      run.check = mode_check;
+
+    return om_render(&run, res, rep, buf, len) == TSYNC_OK ? (int)res->state : 3;
+  }
+  /* Checkmk names services per host: "Timesync chrony", "Timesync W32Time dc01" */
+  if (c->service) {
+    tsync_copy(service, sizeof(service), c->service);
+  } else {
+    const char *subject = c->service_subject ? c->service_subject : c->host;
+
+    if (snprintf(service, sizeof(service), "Timesync %s%s%s%s%s",
+                 strcmp(check, "w32time") == 0 ? "W32Time"
+                 : strcmp(check, "esxi") == 0  ? "ESXi"
+                                               : check,
+                 c->service_detail ? " " : "", c->service_detail ? c->service_detail : "",
+                 subject ? " " : "", subject ? subject : "") < 0)
+      service[0] = '\0';
+  }
+  utf8_trim(service);
+  return cmk_render(service, res, rep, buf, len) == TSYNC_ERR_TOO_LARGE && !buf[0]
+             ? 3
+             : (int)res->state;
+}
+
 int
 cli_render(const struct cli_common *c, const char *prefix, const struct eval_result *res,
            const struct tsync_report *rep, const struct cli_trace *tr, char *buf, size_t len)
@@ -208,6 +333,8 @@ cli_render(const struct cli_common *c, const char *prefix, const struct eval_res
   if (c->format == CLI_FORMAT_JSON) {
     return out_json(res, rep, buf, len) == TSYNC_OK ? (int)res->state : 3;
   }
+  if (c->format == CLI_FORMAT_OPENMETRICS || c->format == CLI_FORMAT_CHECKMK)
+    return render_metrics(c, prefix, res, rep, probed, buf, len);
   /* a cut result is still printed: its first line is whole */
   if (out_nagios(prefix, res, rep, c->verbose, buf, len) == TSYNC_ERR_TOO_LARGE)
     append(buf, len, "(output cut)\n");
@@ -226,6 +353,9 @@ cli_render_usage_error(const struct cli_common *c, const char *prefix, const cha
   eval_failure(TSYNC_ERR_ARG, msg, &res);
   if (c->format == CLI_FORMAT_JSON && out_json(&res, NULL, buf, len) == TSYNC_OK)
     return TSYNC_STATE_UNKNOWN;
+  /* a scrape or a Checkmk agent gets a failed check, not the usage text */
+  if (c->format == CLI_FORMAT_OPENMETRICS || c->format == CLI_FORMAT_CHECKMK)
+    return render_metrics(c, prefix, &res, NULL, false, buf, len);
   if (snprintf(buf, len, "%s UNKNOWN: %s\n%s", prefix, msg, usage) < 0 && len)
     buf[0] = '\0';
   return TSYNC_STATE_UNKNOWN;

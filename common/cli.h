@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "eval.h"
 #include "report.h"
@@ -19,8 +20,10 @@
 #define CLI_MAX_TIMEOUT 3600.0
 
 enum cli_format {
-  CLI_FORMAT_NAGIOS = 0,
+  CLI_FORMAT_NAGIOS = 0, /* the order of format_of's names in cli.c */
   CLI_FORMAT_JSON = 1,
+  CLI_FORMAT_OPENMETRICS = 2, /* Prometheus text exposition (openmetrics.h) */
+  CLI_FORMAT_CHECKMK = 3,     /* one Checkmk local check line (checkmk.h) */
 };
 
 /* What cli_parse_common reports besides "handled". */
@@ -38,12 +41,18 @@ struct cli_common {
   enum cli_action action;
   const char *host, *port;
   int family; /* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
+  const char *service; /* --service-name (Checkmk), NULL: "Timesync KIND [DETAIL] [SUBJECT]" */
+  const char *service_detail;  /* a plugin's mode in that name ("clients"), or NULL */
+  const char *service_subject; /* the host in that name when not -H (ESXi: --esxi) */
+  const char *target;  /* metrics' target when not -H[:-p] (chronyd's socket); plugin-set */
+  struct timespec started; /* monotonic, at cli_common_init: the check's duration */
 };
 
 /* Long-option values above any short option character. */
 enum {
   CLI_OPT_FORMAT = 0x100,
   CLI_OPT_DISCOVER,
+  CLI_OPT_SERVICE,
   CLI_OPT_PLUGIN = 0x200 /* first value a plugin may use */
 };
 
@@ -57,11 +66,12 @@ enum {
       {"hostname", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},     \
       {"use-ipv4", no_argument, NULL, '4'}, {"use-ipv6", no_argument, NULL, '6'},             \
       {"format", required_argument, NULL, CLI_OPT_FORMAT},                                    \
+      {"service-name", required_argument, NULL, CLI_OPT_SERVICE},                             \
   {                                                                                           \
     "discover", no_argument, NULL, CLI_OPT_DISCOVER                                           \
   }
 
-/* Defaults: timeout 10 s, Nagios format. */
+/* Defaults: timeout 10 s, Nagios format; notes the start time. */
 void cli_common_init(struct cli_common *c);
 
 
@@ -104,8 +114,8 @@ struct cli_trace {
 void cli_trace_collect(void *ctx, int level, const char *line);
 
 /* Renders a check's outcome as the options ask: Nagios text (PREFIX STATE: ...) plus
- * the trace, JSON, or discovery (only when the probe got data; else the failure).
- * Writes into buf and returns the exit code. */
+ * the trace, JSON, OpenMetrics, a Checkmk local check line, or discovery (only when the
+ * probe got data; else the failure). Writes into buf and returns the exit code. */
 int cli_render(const struct cli_common *c, const char *prefix, const struct eval_result *res,
                const struct tsync_report *rep, const struct cli_trace *tr, char *buf,
                size_t len);

@@ -150,6 +150,8 @@ parse_one(void *ctx, int opt, const char *arg, struct tsync_err *err)
 static enum tsync_status
 finish(struct esxi_cfg *cfg, struct tsync_err *err)
 {
+  /* one Checkmk service per host behind a vCenter, named after the host */
+  cfg->common.service_subject = cfg->esxi;
   if (cfg->common.action != CLI_RUN)
     return TSYNC_OK;
   if (!cfg->common.host)

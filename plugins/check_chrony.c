@@ -16,7 +16,8 @@ static const char usage[] =
     "         [-w OFFSET] [-c OFFSET] [-W STRATUM] [-C STRATUM] [-m USABLE] [-n USABLE]\n"
     "         [-j RMS] [-k RMS] [-e ERROR] [-E ERROR] [--reach-lost N]\n"
     "         [--mode=sync|clients] [--expect-client HOST[,HOST...]]\n"
-    "         [--format=nagios|json] [--discover] [-v] [-h] [-V]\n";
+    "         [--format=nagios|json|openmetrics|checkmk] [--service-name NAME]\n"
+    "         [--discover] [-v] [-h] [-V]\n";
 
 static const char help[] =
     "Checks chronyd over its control protocol (what chronyc speaks): whether it is\n"
@@ -56,6 +57,10 @@ static const char help[] =
     "Output:\n"
     " --format=nagios|json  status line + perfdata + one line per source, or one JSON\n"
     "                       object {state, exit_code, summary, metrics, sources}\n"
+    " --format=openmetrics  Prometheus text (timesync_* series, # EOF), for\n"
+    "                       node_exporter's textfile collector (contrib/prometheus)\n"
+    " --format=checkmk      one Checkmk local check line (contrib/checkmk)\n"
+    " --service-name=NAME   its Checkmk service name (default \"Timesync chrony\")\n"
     " --discover            Zabbix low-level discovery JSON of the sources (or clients)\n"
     " -v, --verbose         more detail (repeatable); -h help; -V version\n"
     "\n"

@@ -12,7 +12,8 @@ static const char usage[] =
     "         [--esxi NAME | --all-hosts] [--api=auto|soap|json] [--cacert FILE]\n"
     "         [--insecure] [--session-file FILE] [-w OFFSET] [-c OFFSET]\n"
     "         [--expect-ntp-server HOST[,HOST...]] [--max-sync-age SECONDS] [-t SECONDS]\n"
-    "         [--format=nagios|json] [--discover] [-v] [-h] [-V]\n";
+    "         [--format=nagios|json|openmetrics|checkmk] [--service-name NAME]\n"
+    "         [--discover] [-v] [-h] [-V]\n";
 
 static const char help[] =
     "Reads an ESXi host's clock (QueryDateTime), its NTP configuration and health\n"
@@ -38,6 +39,10 @@ static const char help[] =
     " --max-sync-age=SECONDS  warn when the last NTP sync is older (default 3600)\n"
     " -t, --timeout=SECONDS whole run including the logout, default 10\n"
     " --format=nagios|json  status line + perfdata, or one JSON object\n"
+    " --format=openmetrics  Prometheus text (timesync_* series, # EOF), for\n"
+    "                       node_exporter's textfile collector (contrib/prometheus)\n"
+    " --format=checkmk      one Checkmk local check line (contrib/checkmk)\n"
+    " --service-name=NAME   its Checkmk service name (default \"Timesync ESXi HOST\")\n"
     " --discover            Zabbix low-level discovery JSON of the hosts\n"
     " -v, --verbose         more detail (repeatable); -h help; -V version\n"
     "\n"

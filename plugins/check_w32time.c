@@ -12,7 +12,8 @@ static const char usage[] =
     "         [-w OFFSET] [-c OFFSET] [-W STRATUM] [-C STRATUM]\n"
     "         [--expect-source HOST[,HOST...]] [--max-root-distance SECONDS]\n"
     "         [--require-local-sync] [--no-reverse-dns]\n"
-    "         [--format=nagios|json] [--discover] [-v] [-h] [-V]\n";
+    "         [--format=nagios|json|openmetrics|checkmk] [--service-name NAME]\n"
+    "         [--discover] [-v] [-h] [-V]\n";
 
 static const char help[] =
     "Queries a Windows host's W32Time (or any NTP server) with plain 48-byte NTP\n"
@@ -36,6 +37,10 @@ static const char help[] =
     " --require-local-sync  UNKNOWN when this host's own clock is unsynchronised\n"
     " --no-reverse-dns      do not look up the name of an unexpected source\n"
     " --format=nagios|json  status line + perfdata, or one JSON object\n"
+    " --format=openmetrics  Prometheus text (timesync_* series, # EOF), for\n"
+    "                       node_exporter's textfile collector (contrib/prometheus)\n"
+    " --format=checkmk      one Checkmk local check line (contrib/checkmk)\n"
+    " --service-name=NAME   its Checkmk service name (default \"Timesync W32Time HOST\")\n"
     " --discover            Zabbix low-level discovery JSON of the server\n"
     " -v, --verbose         more detail (repeatable); -h help; -V version\n"
     "\n"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh -- `make demo`: check_chrony against private chronyd instances (chronyd -x in a
-# temp dir on loopback, never the system clock), in each output format, plus failures;
+# temp dir on loopback, never the system clock), in each output format (Nagios, JSON,
+# OpenMetrics, Checkmk), plus failures;
 # check_w32time against a chronyd serving NTP and a W32Time-like responder;
 # check_esxi_time against a fake vSphere endpoint; timesync-agentx under a private snmpd.
 . "$(dirname "$0")/integration/lib.sh"
@@ -28,6 +29,8 @@ show "The same over UDP, as an unprivileged monitoring user would (-v says how)"
   "$CHECK" -H 127.0.0.1 -p "$cli_CMDPORT" -v
 show "JSON for a Zabbix master item" "$CHECK" -s "$cli_SOCK" --format=json
 show "Zabbix low-level discovery of the sources" "$CHECK" -s "$cli_SOCK" --discover
+show "OpenMetrics for node_exporter's textfile collector (contrib/prometheus)" \
+  "$CHECK" -s "$cli_SOCK" --format=openmetrics
 show "Clients mode on a server: is 127.0.0.1 still asking for time?" \
   "$CHECK" -s "$srv1_SOCK" --mode=clients --expect-client 127.0.0.1,127.0.0.9
 chr_stop_all
@@ -69,6 +72,8 @@ w32 "W32Time synced to 10.1.2.3, 1.5 s ahead of this host" synced --offset 1.5 -
 w32 "W32Time following another source than expected (in real life: time.windows.com)" synced \
   --refid 127.0.0.1 -- --expect-source 127.0.0.2
 w32 "W32Time free-running on its CMOS clock" locl --
+w32 "The same as a Checkmk local check (contrib/checkmk)" locl -- --format=checkmk \
+  --service-name "NTP dc01"
 w32 "W32Time not synchronized" unsync --
 w32 "NtpServer provider disabled (no reply)" silent -- -t 4
 

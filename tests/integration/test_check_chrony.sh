@@ -136,6 +136,8 @@ t_synced_nagios_output() {
   check -s "$cli_SOCK" -m 1:
   assert_exit 0 "$RC" "-m 1:" || return 1
   assert_match "$OUT" "^CHRONY OK: synchronised to 127\.0\.0\.1 \(stratum 2\)" || return 1
+  assert_formats 0 1 check -s "$cli_SOCK" -m 1: && assert_formats 1 1 check -s "$cli_SOCK" ||
+    return 1
   check -s "$cli_SOCK" -m 1: --discover
   assert_exit 0 "$RC" "discover" || return 1
   assert_eq "$(jqr '.[0]["{#ADDRESS}"]')" 127.0.0.1 "LLD macro" || return 1
@@ -172,7 +174,8 @@ t_unsynchronised() {
   check -s "$cli_SOCK"
   assert_exit 2 "$RC" "unsynchronised: $OUT" || return 1
   assert_match "$OUT" "^CHRONY CRITICAL: not synchronised: no source reachable" || return 1
-  assert_match "$OUT" "127\.0\.0\.1 unreachable \(reach 0\)" "names the source"
+  assert_match "$OUT" "127\.0\.0\.1 unreachable \(reach 0\)" "names the source" &&
+    assert_formats 2 1 check -s "$cli_SOCK"
 }
 
 t_local_fallback() {
@@ -180,7 +183,10 @@ t_local_fallback() {
   check -s "$cli_SOCK"
   assert_exit 1 "$RC" "local fallback is a warning, even with no usable source: $OUT" ||
     return 1
-  assert_match "$OUT" "serving from local clock \(stratum 10 fallback\): no upstream source reachable"
+  assert_match "$OUT" "serving from local clock \(stratum 10 fallback\): no upstream source reachable" &&
+    assert_formats 1 1 check -s "$cli_SOCK" || return 1
+  check -s "$cli_SOCK" --format=openmetrics
+  assert_match "$OUT" $'\ntimesync_local_reference\\{[^}]*\\} 1\n' "local reference series"
 }
 
 t_udp_transport() {
@@ -190,7 +196,8 @@ t_udp_transport() {
   assert_match "$OUT" "note: selectdata not available over udp:127\.0\.0\.1:$cli_CMDPORT" || return 1
   assert_match "$OUT" "queried via udp:127\.0\.0\.1:$cli_CMDPORT" || return 1
   check -H 127.0.0.1 -p "$cli_CMDPORT" -m 1: --format=json
-  assert_eq "$(jqr .transport)" "udp:127.0.0.1:$cli_CMDPORT" "transport in JSON"
+  assert_eq "$(jqr .transport)" "udp:127.0.0.1:$cli_CMDPORT" "transport in JSON" &&
+    assert_formats 0 1 check -H 127.0.0.1 -p "$cli_CMDPORT" -m 1:
 }
 
 # As nobody against root's chronyd: the socket is out of reach (UNKNOWN with the reason),
@@ -199,7 +206,8 @@ t_unprivileged_user() {
   scn_synced || return 1
   check_as nobody -s "$cli_SOCK"
   assert_exit 3 "$RC" "socket as nobody: $OUT" || return 1
-  assert_match "$OUT" "needs root or the chrony user" || return 1
+  assert_match "$OUT" "needs root or the chrony user" &&
+    assert_formats 3 0 check_as nobody -s "$cli_SOCK" || return 1
   check_as nobody -H 127.0.0.1 -p "$cli_CMDPORT" -m 1:
   assert_exit 0 "$RC" "UDP as nobody: $OUT" || return 1
   check_as nobody -H 127.0.0.1 -p "$cli_CMDPORT" --mode=clients
@@ -228,7 +236,14 @@ t_clients_mode() {
   assert_exit 0 "$RC" "seen by name: $OUT" || return 1
   check -s "$srv_SOCK" --mode=clients --expect-client 127.0.0.1,127.0.0.9
   assert_exit 2 "$RC" "never seen: $OUT" || return 1
-  assert_match "$OUT" "127\.0\.0\.9 never seen" || return 1
+  assert_match "$OUT" "127\.0\.0\.9 never seen" &&
+    assert_formats 0 1 check -s "$srv_SOCK" --mode=clients --expect-client 127.0.0.1 &&
+    assert_formats 2 1 check -s "$srv_SOCK" --mode=clients --expect-client 127.0.0.9 || return 1
+  check -s "$srv_SOCK" --mode=clients --format=openmetrics
+  assert_match "$OUT" $'\ntimesync_client_last_request_age_seconds\\{[^}]*,client="127\\.0\\.0\\.1"\\} [0-9]+\n' \
+    "client series" &&
+    assert_match "$OUT" $'\n# TYPE timesync_ntp_requests_total counter\ntimesync_ntp_requests_total\\{[^}]*\\} [1-9][0-9]*\n' \
+      "requests counter" || return 1
   check -s "$srv_SOCK" --mode=clients --discover
   assert_eq "$(jqr '.[0]["{#CLIENT}"]')" 127.0.0.1 "clients LLD" || return 1
   # the client goes away: its last request ages past 1 s, then 2 s
@@ -257,7 +272,13 @@ t_daemon_stopped() {
   check -s "$cli_SOCK" -t 3 --format=json
   assert_eq "$(jqr '.state'):$(jqr '.sources | type')" CRITICAL:array "sync mode JSON" || return 1
   check -s "$cli_SOCK" -t 3 --mode=clients --format=json
-  assert_eq "$(jqr '.clients | type'):$(jqr 'has("sources")')" array:false "clients mode JSON"
+  assert_eq "$(jqr '.clients | type'):$(jqr 'has("sources")')" array:false "clients mode JSON" &&
+    assert_formats 2 0 check -s "$cli_SOCK" -t 3 &&
+    assert_formats 2 0 check -s "$cli_SOCK" -t 3 --mode=clients || return 1
+  # the series keep the labels of a good run
+  check -s "$cli_SOCK" -t 3 --format=openmetrics
+  assert_match "$OUT" $'\ntimesync_check_success\\{check="chrony",target="'"$cli_SOCK"$'"\\} 0\n' \
+    "target label of a failed run"
 }
 
 # Without -s/-H: the default socket, then UDP 127.0.0.1:323, then [::1]:323, and the
@@ -290,6 +311,8 @@ t_bad_options() {
   check --format=json -w abc
   assert_exit 3 "$RC" "bad range, JSON" || return 1
   assert_eq "$(jqr .state)" UNKNOWN "JSON error object" || return 1
+  # a scrape or the Checkmk agent gets a failed check, not the usage text
+  assert_formats 3 0 check -w abc || return 1
   check -V
   assert_eq "$OUT" "check_chrony v1.0.0 (timesync-monitor 1.0.0)" "version" || return 1
   check -h

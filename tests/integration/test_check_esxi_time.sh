@@ -122,6 +122,38 @@ t_worst_host_wins() {
   assert_match "$OUT" "esx01\.example\.com: in fallback state" "the warning is listed too"
 }
 
+# --- Prometheus and Checkmk ----------------------------------------------------------------
+
+# formats_in PROFILE STATE SUCCESS [FAKE-ARGS...] -- [CHECK-ARGS...]: both formats, and the
+# session is logged out after each run
+formats_in() {
+  local profile=$1 want=$2 ok=$3
+  shift 3
+  local -a fargs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do fargs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  fake "$profile" "${fargs[@]}" || return 1
+  assert_formats "$want" "$ok" check "$@" && clean || return 1
+  fake_stop
+}
+t_openmetrics_and_checkmk() {
+  formats_in esxi8 0 1 && formats_in esxi8 1 1 --set in_fallback=true &&
+    formats_in esxi8 2 1 --set ntpd_running=false && formats_in esxi8 3 0 --bad-password &&
+    formats_in esxi8 3 0 --http-500 && formats_in esxi8 2 0 --slow 30 -- -t 1 &&
+    formats_in vcenter8 2 1 --set esx02.example.com:ntpd_running=false -- --all-hosts ||
+    return 1
+  fake vcenter8 --set esx02.example.com:ntpd_running=false || return 1
+  check --all-hosts --format=openmetrics
+  assert_match "$OUT" $'\ntimesync_ntpd_running\\{check="esxi",target="127\\.0\\.0\\.1:'"$PORT_"$'",host="esx02\\.example\\.com"\\} 0\n' \
+    "per-host series" &&
+    assert_match "$OUT" $'\ntimesync_offset_seconds\\{[^}]*,host="esx01\\.example\\.com"\\} ' \
+      "per-host offset" || return 1
+  check --all-hosts --format=checkmk
+  assert_match "$OUT" '^2 "Timesync ESXi 127\.0\.0\.1" esx01\.example\.com_offset=[0-9.e-]+;1;5;;\|' \
+    "per-host metrics" && assert_match "$OUT" '\\nesx02\.example\.com: [^\]*ntpd stopped' \
+    "long output per host" && clean
+}
+
 # --- credentials, sessions, TLS -----------------------------------------------------------
 
 t_bad_password() {

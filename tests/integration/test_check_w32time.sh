@@ -86,6 +86,31 @@ t_no_reply() {
   case_ silent 2 "^W32TIME CRITICAL: no NTP reply from 127\.0\.0\.1 to 4 requests \(is the W32Time NtpServer provider enabled and UDP 123 open\?\)"
 }
 
+# --- Prometheus and Checkmk ----------------------------------------------------------------
+
+w32() { check -H 127.0.0.1 -p "$FPORT" -t 4 "$@"; }
+# formats_in MODE STATE SUCCESS [CHECK-ARGS...]: both formats against the responder in MODE
+formats_in() {
+  local mode=$1
+  shift
+  fake "$mode" || return 1
+  assert_formats "$1" "$2" w32 "${@:3}" || return 1
+  fake_stop
+}
+t_openmetrics_and_checkmk() {
+  formats_in synced 0 1 && formats_in synced 1 1 --max-root-distance 5 &&
+    formats_in unsync 2 1 && formats_in locl 2 1 && formats_in silent 2 0 &&
+    formats_in kod-deny 2 0 && formats_in garbage 2 0 || return 1
+  fake synced || return 1
+  w32 --format=openmetrics
+  assert_match "$OUT" $'\ntimesync_reach\\{check="w32time",target="127\\.0\\.0\\.1:'"$FPORT"$'",source="127\\.0\\.0\\.1"\\} 15\n' \
+    "reach of 4 samples" &&
+    assert_match "$OUT" $'\ntimesync_root_dispersion_seconds\\{[^}]*\\} 7\\.77[0-9]*\n' "seconds, not ms" ||
+    return 1
+  w32 --format=checkmk --service-name 'NTP dc01 "primary"'
+  assert_match "$OUT" '^0 "NTP dc01 _primary_" offset=-?[0-9.e-]+;1;5;;\|' "service name and levels"
+}
+
 # --- hostile replies --------------------------------------------------------------------
 
 t_wrong_origin_first() { case_ wrong-origin-first 0 "samples=4;;;0;4"; }

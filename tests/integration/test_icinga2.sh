@@ -193,7 +193,8 @@ endpoint_of() { # DIR SERVICE
   objects "$1" --type Service --name "$2" | sed -n 's/^  \* command_endpoint = "\(.*\)"$/\1/p'
 }
 
-# Every option of each plugin's --help (but -h, -V and the Zabbix ones) is an argument,
+# Every option of each plugin's --help (but -h, -V and the output options for Zabbix,
+# Prometheus and Checkmk) is an argument,
 # under its short or long name, with a description; every argument is a real option.
 t_arguments_cover_options() {
   local dir=$T_TMP/cover cmd plugin help args opt alt key
@@ -214,7 +215,7 @@ t_arguments_cover_options() {
     [ -n "$args" ] || _t_err "timesync_${cmd%%:*}: no arguments" || return 1
     # the options: what the usage lines (up to the first blank line) name
     while read -r opt; do
-      case $opt in -h | -V | --format | --discover) continue ;; esac
+      case $opt in -h | -V | --format | --service-name | --discover) continue ;; esac
       # its other name: "-s, --socket" in the option list
       if [[ $opt == --* ]]; then
         alt=$(grep -oE -- "-[A-Za-z0-9], $opt([=, ]|$)" <<<"$help" | head -1 | cut -c1-2)

@@ -36,7 +36,11 @@ t_make_install() {
       { echo "  # contrib/$f not installed"; exit 1; }
   done || _t_err "contrib files missing" || return 1
   [ -f "$dest/usr/share/timesync-monitor/nagios/timesync-commands.cfg" ] ||
-    _t_err "no nagios/ in share/timesync-monitor"
+    _t_err "no nagios/ in share/timesync-monitor" || return 1
+  # the wrappers for node_exporter's textfile directory and Checkmk's local/ stay scripts
+  [ -x "$dest/usr/share/timesync-monitor/prometheus/timesync-textfile" ] &&
+    [ -x "$dest/usr/share/timesync-monitor/checkmk/timesync-local" ] ||
+    _t_err "contrib scripts installed without their execute bit"
 }
 
 t_version_lines() {

@@ -17,57 +17,17 @@
 
 TSYNC_MIB=${TSYNC_MIB:-$TOP/mibs/TIMESYNC-MONITOR-MIB.txt}
 TSYNC_OIDS_H=${TSYNC_OIDS_H:-$TOP/snmp-subagent/tsync_oids.h}
-MIB_CACHE=$TOP/build/tools/mibs
-MIB_NPM_PKG='net-snmp@3'
 MIB_NAME=TIMESYNC-MONITOR-MIB
 t_init mib
 
 BASE_DIR='' MIB_DIR='' BASE_ERR=''
-
-# _mib_cache_ok: the npm package's base modules are in the cache.
-_mib_cache_ok() {
-  local m
-  for m in SNMPv2-SMI SNMPv2-TC SNMPv2-CONF; do
-    [ -s "$MIB_CACHE/$m.mib" ] || return 1
-  done
-}
-
-# _mib_fetch: fills build/tools/mibs from `npm pack net-snmp` (once; concurrent runs
-# each build a private copy and the first to rename it into place wins).
-_mib_fetch() {
-  local tmp tgz
-  _mib_cache_ok && return 0
-  command -v npm >/dev/null 2>&1 || { BASE_ERR="npm not found (tests/deps.sh installs it)"; return 1; }
-  mkdir -p "$TOP/build/tools" || return 1
-  tmp=$(mktemp -d "$TOP/build/tools/.mibs.XXXXXX") || return 1
-  echo "mib: fetching the SMIv2 base modules: npm pack $MIB_NPM_PKG -> build/tools/mibs"
-  tgz=$(cd "$tmp" && npm pack --loglevel=error --ignore-scripts "$MIB_NPM_PKG" 2>"$tmp/npm.err" | tail -n 1)
-  if [ -z "$tgz" ] || [ ! -f "$tmp/$tgz" ]; then
-    BASE_ERR="npm pack $MIB_NPM_PKG failed: $(grep -m 1 -E '^npm (error|ERR!) (code|[A-Za-z]*Error)' "$tmp/npm.err" ||
-      head -n 1 "$tmp/npm.err")"
-    rm -rf -- "$tmp"
-    return 1
-  fi
-  if ! { mkdir "$tmp/x" "$tmp/mibs" &&
-         tar -xzf "$tmp/$tgz" -C "$tmp/x" package/lib/mibs &&
-         cp "$tmp"/x/package/lib/mibs/*.mib "$tmp/mibs/" &&
-         echo "$tgz (npm pack $MIB_NPM_PKG)" >"$tmp/mibs/FROM" &&
-         chmod 0755 "$tmp/mibs"; }; then
-    BASE_ERR="cannot unpack lib/mibs from $tgz"
-    rm -rf -- "$tmp"
-    return 1
-  fi
-  mv -T "$tmp/mibs" "$MIB_CACHE" 2>/dev/null || true
-  rm -rf -- "$tmp"
-  _mib_cache_ok || { BASE_ERR="$tgz has no SNMPv2-SMI/-TC/-CONF under lib/mibs"; return 1; }
-}
 
 # need_base: $BASE_DIR holds exactly the four modules ours imports (links), $MIB_DIR a
 # copy of $TSYNC_MIB. Set up once; a failure fails every test that needs it, with why.
 need_base() {
   local m net
   [ -n "$BASE_DIR" ] && return 0
-  if [ -z "$BASE_ERR" ] && _mib_fetch; then
+  if [ -z "$BASE_ERR" ] && { mib_base_fetch || { BASE_ERR=$MIB_FETCH_ERR; false; }; }; then
     net=$MIB_CACHE/NET-SNMP-MIB.mib
     [ -s "$net" ] || net=/usr/share/snmp/mibs/NET-SNMP-MIB.txt
     if [ ! -s "$net" ]; then
