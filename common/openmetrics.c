@@ -1,12 +1,12 @@
 /* openmetrics.c -- Prometheus text exposition of a check (shared/protocols/
  * monitoring-conventions.md §5.1 for the neighbouring node_exporter names). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "openmetrics.h"
+#include "sbuf.h"
 
 /* A family's HELP must be the same text wherever it appears: node_exporter's textfile
  * collector refuses a family whose help differs between two checks' files. */
@@ -16,35 +16,11 @@
 #define HELP_REACH                                                                         \
   "Reach register: one bit per recent poll or sample, 1 when answered (255: all 8)."
 
-/* The output so far; a write that does not fit marks the writer full and is undone. */
+/* The text so far and the run whose labels every series carries. */
 struct writer {
-  char *buf;
-  size_t len, used;
-  bool full;
+  struct sbuf b;
   const struct om_run *run;
 };
-
-static void
-put(struct writer *w, const char *fmt, ...) TSYNC_PRINTF(2, 3);
-
-static void
-put(struct writer *w, const char *fmt, ...)
-{
-  va_list ap;
-  int n;
-
-  if (w->full)
-    return;
-  va_start(ap, fmt);
-  n = vsnprintf(w->buf + w->used, w->len - w->used, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= w->len - w->used) {
-    w->full = true;
-    w->buf[w->used] = '\0';
-    return;
-  }
-  w->used += (size_t)n;
-}
 
 /* A label value with \, " and newline escaped (the text format's rules). */
 static void
@@ -52,16 +28,16 @@ put_label(struct writer *w, const char *key, const char *value)
 {
   const char *p;
 
-  put(w, ",%s=\"", key);
+  sbuf_put(&w->b, ",%s=\"", key);
   for (p = value; *p; p++) {
     if (*p == '\\' || *p == '"')
-      put(w, "\\%c", *p);
+      sbuf_put(&w->b, "\\%c", *p);
     else if (*p == '\n')
-      put(w, "\\n");
+      sbuf_put(&w->b, "\\n");
     else
-      put(w, "%c", *p);
+      sbuf_put(&w->b, "%c", *p);
   }
-  put(w, "\"");
+  sbuf_put(&w->b, "\"");
 }
 
 /* # HELP, # TYPE and, for a unit suffix, # UNIT of one family. */
@@ -69,9 +45,9 @@ static void
 family(struct writer *w, const char *name, const char *type, const char *unit,
        const char *help)
 {
-  put(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+  sbuf_put(&w->b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
   if (unit)
-    put(w, "# UNIT %s %s\n", name, unit);
+    sbuf_put(&w->b, "# UNIT %s %s\n", name, unit);
 }
 
 /* name{check,target[,key=value[,key2=value2]]} value; NaN and infinities as the format
@@ -82,7 +58,7 @@ sample2(struct writer *w, const char *name, const char *key, const char *value,
 {
   const char *s = NULL;
 
-  put(w, "%s{check=\"%s\"", name, w->run->check);
+  sbuf_put(&w->b, "%s{check=\"%s\"", name, w->run->check);
   put_label(w, "target", w->run->target ? w->run->target : "");
   if (key)
     put_label(w, key, value);
@@ -93,11 +69,11 @@ sample2(struct writer *w, const char *name, const char *key, const char *value,
   else if (isinf(v))
     s = v > 0 ? "+Inf" : "-Inf";
   if (s)
-    put(w, "} %s\n", s);
+    sbuf_put(&w->b, "} %s\n", s);
   else if (v == floor(v) && fabs(v) < 1e15) /* counts, states, counters: exact */
-    put(w, "} %.0f\n", v);
+    sbuf_put(&w->b, "} %.0f\n", v);
   else /* 9 digits: 0.1 ns at a 10 ms offset, far below any clock's noise */
-    put(w, "} %.9g\n", v);
+    sbuf_put(&w->b, "} %.9g\n", v);
 }
 
 static void
@@ -331,10 +307,10 @@ enum tsync_status
 om_render(const struct om_run *run, const struct eval_result *res,
           const struct tsync_report *rep, char *buf, size_t len)
 {
-  struct writer w = {buf, len, 0, len == 0, run};
+  struct writer w;
 
-  if (len)
-    buf[0] = '\0';
+  sbuf_init(&w.b, buf, len);
+  w.run = run;
   render_run(&w, res);
   if (run->success && rep) {
     if (rep->list == TSYNC_LIST_CLIENTS) {
@@ -351,12 +327,8 @@ om_render(const struct om_run *run, const struct eval_result *res,
       }
     }
   }
-  put(&w, "# EOF\n");
-  if (w.full && len) { /* cut after the last whole line */
-    char *nl = memrchr(buf, '\n', w.used);
-
-    w.used = nl ? (size_t)(nl - buf) + 1 : 0;
-    buf[w.used] = '\0';
-  }
-  return w.full ? TSYNC_ERR_TOO_LARGE : TSYNC_OK;
+  sbuf_put(&w.b, "# EOF\n");
+  if (w.b.full) /* a reader gets whole lines, and no # EOF: it sees the cut */
+    sbuf_cut_to_line(&w.b);
+  return w.b.full ? TSYNC_ERR_TOO_LARGE : TSYNC_OK;
 }

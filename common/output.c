@@ -1,39 +1,11 @@
 /* output.c -- Nagios text, JSON and Zabbix discovery from a result and a report. */
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "output.h"
-
-/* A bounded string builder: appends until the ceiling, then remembers it overflowed. */
-struct sbuf {
-  char *p;
-  size_t len, used;
-  bool full;
-};
-
-static void put(struct sbuf *b, const char *fmt, ...) TSYNC_PRINTF(2, 3);
-
-static void
-put(struct sbuf *b, const char *fmt, ...)
-{
-  va_list ap;
-  int n;
-
-  if (b->full)
-    return;
-  va_start(ap, fmt);
-  n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= b->len - b->used) {
-    b->full = true;
-    b->p[b->used] = '\0'; /* drop the partial piece */
-    return;
-  }
-  b->used += (size_t)n;
-}
+#include "sbuf.h"
 
 static int
 rank(enum tsync_state s)
@@ -54,14 +26,14 @@ out_summary(const struct eval_result *res, char *buf, size_t len)
     return;
   buf[0] = '\0';
   if (res->n_msgs == 0) {
-    put(&b, "%s", res->ok_text);
+    sbuf_put(&b, "%s", res->ok_text);
     return;
   }
   /* worst first, in the order found within one state */
   for (r = 3; r >= 0; r--)
     for (i = 0; i < res->n_msgs; i++)
       if (rank(res->msgs[i].state) == r)
-        put(&b, "%s%s", n++ ? ", " : "", res->msgs[i].text);
+        sbuf_put(&b, "%s%s", n++ ? ", " : "", res->msgs[i].text);
 }
 
 /* A number for perfdata: [-0-9.] only, no exponent, trailing zeros dropped. */
@@ -114,12 +86,12 @@ out_perf_item(const struct eval_perf *p, char *buf, size_t len)
   if (strpbrk(p->label, " ='")) {
     const char *q;
 
-    put(&b, "'");
+    sbuf_put(&b, "'");
     for (q = p->label; *q; q++)
-      put(&b, *q == '\'' ? "''" : "%c", *q);
-    put(&b, "'");
+      sbuf_put(&b, *q == '\'' ? "''" : "%c", *q);
+    sbuf_put(&b, "'");
   } else {
-    put(&b, "%s", p->label);
+    sbuf_put(&b, "%s", p->label);
   }
   fmt_num(p->value, p->integer, v, sizeof(v));
   fmt_range(p->warn, p->symmetric, w, sizeof(w));
@@ -128,7 +100,7 @@ out_perf_item(const struct eval_perf *p, char *buf, size_t len)
     fmt_num(p->min, p->integer, mn, sizeof(mn));
   if (p->has_max)
     fmt_num(p->max, p->integer, mx, sizeof(mx));
-  put(&b, "=%s%s;%s;%s;%s;%s", v, p->uom ? p->uom : "", w, c, mn, mx);
+  sbuf_put(&b, "=%s%s;%s;%s;%s;%s", v, p->uom ? p->uom : "", w, c, mn, mx);
   /* trailing empty fields may be dropped (guidelines) */
   while (!b.full && b.used > 0 && buf[b.used - 1] == ';')
     buf[--b.used] = '\0';
@@ -139,20 +111,20 @@ void
 out_source_line(const struct tsync_source *s, char *buf, size_t len)
 {
   struct sbuf b = {buf, len, 0, false};
-  put(&b, "%c%c %s", tsync_src_mode_char(s->mode), tsync_src_state_char(s->state), s->name);
+  sbuf_put(&b, "%c%c %s", tsync_src_mode_char(s->mode), tsync_src_state_char(s->state), s->name);
   if (strcmp(s->name, s->address) != 0 && s->address[0])
-    put(&b, " (%s)", s->address);
-  put(&b, " stratum %u reach %03o", s->stratum, s->reach);
+    sbuf_put(&b, " (%s)", s->address);
+  sbuf_put(&b, " stratum %u reach %03o", s->stratum, s->reach);
   if (s->since_sample == UINT32_MAX) {
-    put(&b, " no sample");
+    sbuf_put(&b, " no sample");
   } else {
     char off[24], err[24];
 
     eval_fmt_offset(s->offset, off, sizeof(off));
     eval_fmt_offset(s->error, err, sizeof(err));
-    put(&b, " offset %s +/- %s", off, err + 1);
+    sbuf_put(&b, " offset %s +/- %s", off, err + 1);
   }
-  put(&b, ", %s", tsync_src_state_str(s->state));
+  sbuf_put(&b, ", %s", tsync_src_state_str(s->state));
 }
 
 void
@@ -164,9 +136,9 @@ out_host_line(const struct tsync_host *h, const char *api, char *buf, size_t len
   if (len == 0)
     return;
   buf[0] = '\0';
-  put(&b, "%s:", h->name);
+  sbuf_put(&b, "%s:", h->name);
   if (h->status != TSYNC_OK) {
-    put(&b, " %s", h->error);
+    sbuf_put(&b, " %s", h->error);
     return;
   }
   if (h->have_offset) {
@@ -174,24 +146,24 @@ out_host_line(const struct tsync_host *h, const char *api, char *buf, size_t len
 
     eval_fmt_offset(h->offset, off, sizeof(off));
     eval_fmt_offset(h->rtt / 2.0, err, sizeof(err));
-    put(&b, " offset %s +/- %s,", off, err + 1);
+    sbuf_put(&b, " offset %s +/- %s,", off, err + 1);
   }
   if (h->have_ntpd)
-    put(&b, " ntpd %s (policy %s),", h->ntpd_running ? "running" : "stopped", h->ntpd_policy);
-  put(&b, " NTP servers");
+    sbuf_put(&b, " ntpd %s (policy %s),", h->ntpd_running ? "running" : "stopped", h->ntpd_policy);
+  sbuf_put(&b, " NTP servers");
   for (i = 0; i < h->n_ntp_servers; i++)
-    put(&b, "%s%s", i ? ", " : " ", h->ntp_servers[i]);
+    sbuf_put(&b, "%s%s", i ? ", " : " ", h->ntp_servers[i]);
   if (!h->n_ntp_servers)
-    put(&b, " none");
+    sbuf_put(&b, " none");
   if (!h->have_health)
-    put(&b, "; serviceSync, lastSyncTime, inFallbackState not available on API %s",
+    sbuf_put(&b, "; serviceSync, lastSyncTime, inFallbackState not available on API %s",
         api && *api ? api : "?");
   else if (h->have_last_sync)
-    put(&b, "; last synchronised %.0f s ago%s%s%s", h->last_sync_age,
+    sbuf_put(&b, "; last synchronised %.0f s ago%s%s%s", h->last_sync_age,
         h->remote_ntp_server[0] ? " from " : "", h->remote_ntp_server,
         h->have_service_sync && !h->service_sync ? ", serviceSync false" : "");
   else
-    put(&b, "; never synchronised");
+    sbuf_put(&b, "; never synchronised");
 }
 
 static void
@@ -203,28 +175,28 @@ put_long_output(struct sbuf *b, const struct tsync_report *rep, int verbose)
 
   for (i = 0; i < rep->n_sources; i++) {
     out_source_line(&rep->sources[i], line, sizeof(line));
-    put(b, "%s\n", line);
+    sbuf_put(b, "%s\n", line);
   }
   for (i = 0; i < rep->n_clients; i++) {
     const struct tsync_client *c = &rep->clients[i];
 
     if (c->last_ntp_ago == UINT32_MAX)
-      put(b, "client %s: no NTP request (%u command requests)\n", c->address, c->cmd_hits);
+      sbuf_put(b, "client %s: no NTP request (%u command requests)\n", c->address, c->cmd_hits);
     else
-      put(b, "client %s: %u NTP requests, last %u s ago, %u dropped\n", c->address,
+      sbuf_put(b, "client %s: %u NTP requests, last %u s ago, %u dropped\n", c->address,
           c->ntp_hits, c->last_ntp_ago, c->ntp_drops);
   }
   for (i = 0; i < rep->n_hosts; i++) {
     out_host_line(&rep->hosts[i], rep->api, line, sizeof(line));
-    put(b, "%s\n", line);
+    sbuf_put(b, "%s\n", line);
   }
   if (rep->n_unresolved)
-    put(b, "%u source%s not yet resolved\n", rep->n_unresolved,
+    sbuf_put(b, "%u source%s not yet resolved\n", rep->n_unresolved,
         rep->n_unresolved == 1 ? "" : "s");
   for (k = 0; k < rep->notes.n; k++)
-    put(b, "note: %s\n", rep->notes.text[k]);
+    sbuf_put(b, "note: %s\n", rep->notes.text[k]);
   if (verbose >= 1 && rep->transport[0])
-    put(b, "queried via %s\n", rep->transport);
+    sbuf_put(b, "queried via %s\n", rep->transport);
 }
 
 void
@@ -254,11 +226,11 @@ out_nagios(const char *prefix, const struct eval_result *res, const struct tsync
     return TSYNC_ERR_TOO_LARGE;
   buf[0] = '\0';
   out_status_line(prefix, res, line, sizeof(line));
-  put(&b, "%s", line);
+  sbuf_put(&b, "%s", line);
   for (i = 0; i < res->n_perf; i++)
     if (out_perf_item(&res->perf[i], item, sizeof(item)) == TSYNC_OK)
-      put(&b, "%s%s", i ? " " : " | ", item);
-  put(&b, "\n");
+      sbuf_put(&b, "%s%s", i ? " " : " | ", item);
+  sbuf_put(&b, "\n");
   if (rep) {
     size_t from = b.used;
 
