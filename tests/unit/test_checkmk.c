@@ -30,22 +30,13 @@ struct fx {
 static int
 setup(void **state)
 {
-  struct fx *f = calloc(1, sizeof(*f));
-
-  if (!f)
-    return -1;
-  *state = f;
-  return 0;
+  return unit_alloc_state(state, sizeof(struct fx));
 }
 
 static int
 teardown(void **state)
 {
-  struct fx *f = *state;
-
-  tsync_report_free(&f->rep);
-  free(f);
-  return 0;
+  return unit_free_state(state, &((struct fx *)*state)->rep);
 }
 
 /* ---- the grammar ---- */

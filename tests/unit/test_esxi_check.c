@@ -33,12 +33,7 @@ struct fx {
 static int
 setup(void **state)
 {
-  struct fx *f = calloc(1, sizeof(*f));
-
-  if (!f)
-    return -1;
-  *state = f;
-  return 0;
+  return unit_alloc_state(state, sizeof(struct fx));
 }
 
 static int

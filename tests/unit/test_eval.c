@@ -102,11 +102,7 @@ setup_healthy(void **state)
 static int
 teardown(void **state)
 {
-  struct fx *f = *state;
-
-  tsync_report_free(&f->rep);
-  free(f);
-  return 0;
+  return unit_free_state(state, &((struct fx *)*state)->rep);
 }
 
 static struct eval_result *

@@ -96,11 +96,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-  struct fx *f = *state;
-
-  tsync_report_free(&f->rep);
-  free(f);
-  return 0;
+  return unit_free_state(state, &((struct fx *)*state)->rep);
 }
 
 /* Replaces the one host with n healthy ones. */

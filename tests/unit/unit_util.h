@@ -18,6 +18,27 @@
 #include "output.h"
 #include "threshold.h"
 
+/* cmocka setup: a zeroed fixture of size bytes in *state (the teardown frees it). */
+static inline int
+unit_alloc_state(void **state, size_t size)
+{
+  void *f = calloc(1, size);
+
+  if (!f)
+    return -1;
+  *state = f;
+  return 0;
+}
+
+/* cmocka teardown: frees the fixture in *state and the report rep inside it. */
+static inline int
+unit_free_state(void **state, struct tsync_report *rep)
+{
+  tsync_report_free(rep);
+  free(*state);
+  return 0;
+}
+
 /* Copies src into a fixed-size report field; the test data must fit. */
 static inline void
 set_str(char *dst, size_t len, const char *src)
