@@ -311,8 +311,15 @@ t_bad_options() {
   check --format=json -w abc
   assert_exit 3 "$RC" "bad range, JSON" || return 1
   assert_eq "$(jqr .state)" UNKNOWN "JSON error object" || return 1
-  # a scrape or the Checkmk agent gets a failed check, not the usage text
-  assert_formats 3 0 check -w abc || return 1
+  # a scrape or the Checkmk agent gets a failed check, not the usage text, also when the
+  # bad option comes before --format
+  assert_formats 3 0 check -w abc && assert_formats 3 0 check --bogus || return 1
+  # a service name too long for Checkmk's line is cut at a whole UTF-8 character
+  local e63
+  printf -v e63 'é%.0s' {1..63}
+  check -w abc --format=checkmk --service-name "$(printf 'é%.0s' {1..100})"
+  assert_eq "$(cut -d'"' -f2 <<<"$OUT")" "$e63" "cut service name" &&
+    iconv -f UTF-8 -t UTF-8 <<<"$OUT" >/dev/null || _t_err "not UTF-8: $OUT" || return 1
   check -V
   assert_eq "$OUT" "check_chrony v1.0.0 (timesync-monitor 1.0.0)" "version" || return 1
   check -h
