@@ -29,16 +29,23 @@ put_level(struct sbuf *l, const struct thr_range *r, bool symmetric)
     sbuf_put(l, "%.9g", r->end);
 }
 
+/* A metric name keeps [A-Za-z0-9_.-]; anything else would end the name or the field. */
+static char
+metric_char(char c)
+{
+  bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'; /* ASCII whatever the caller's locale */
+
+  return keep ? c : '_';
+}
+
 static void
 put_metric(struct sbuf *l, const struct eval_perf *p)
 {
   const char *c;
 
   for (c = p->label; *c; c++)
-    sbuf_put(l, "%c", (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                         (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'
-                     ? *c
-                     : '_');
+    sbuf_put(l, "%c", metric_char(*c));
   sbuf_put(l, "=%.9g;", isfinite(p->value) ? p->value : 0.0);
   put_level(l, p->warn, p->symmetric);
   sbuf_put(l, ";");

@@ -25,7 +25,6 @@
  * line per source or host. Returns TSYNC_ERR_TOO_LARGE when len is too small (the line is
  * then cut at a long-output line where possible). */
 enum tsync_status cmk_render(const char *service, const struct eval_result *res,
-                             const struct tsync_report *rep, char *buf,
-                             size_t len) TSYNC_WUR;
+                             const struct tsync_report *rep, char *buf, size_t len) TSYNC_WUR;
 
 #endif

@@ -123,7 +123,7 @@ finish(struct chrony_check_cfg *cfg, const struct pending *pend, struct tsync_er
   /* the metrics' target label names what was asked for, not which fallback answered,
    * so a series keeps its identity when the socket is gone */
   cfg->common.service_detail = clients ? "clients" : NULL;
-  cfg->common.target = cfg->socket_path ? cfg->socket_path
+  cfg->common.target = cfg->socket_path   ? cfg->socket_path
                        : cfg->common.host ? NULL /* -H[:-p], as the other plugins */
                                           : "local";
   return TSYNC_OK;

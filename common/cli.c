@@ -27,7 +27,7 @@ format_of(const char *name, enum cli_format *out)
   static const char *const names[] = {"nagios", "json", "openmetrics", "checkmk"};
   size_t i;
 
-  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+  for (i = 0; i < TSYNC_ARRAY_LEN(names); i++)
     if (strcmp(name, names[i]) == 0) {
       *out = (enum cli_format)i;
       return true;
@@ -250,8 +250,8 @@ target_of(const struct cli_common *c, char *buf, size_t len)
     return c->target;
   if (!c->host)
     return "";
-  if (!c->port || snprintf(buf, len, strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
-                           c->port) < 0)
+  if (!c->port ||
+      snprintf(buf, len, strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host, c->port) < 0)
     return c->host;
   return buf;
 }
@@ -275,17 +275,30 @@ utf8_trim(char *s)
     s[lead] = '\0';
 }
 
+/* A plugin's names outside Nagios: the metrics' check label and the Checkmk service's
+ * word, by its Nagios prefix. */
+static const struct {
+  const char *prefix, *check, *service;
+} plugin_names[] = {
+    {"CHRONY", "chrony", "chrony"},
+    {"W32TIME", "w32time", "W32Time"},
+    {"ESXI", "esxi", "ESXi"},
+};
+
 /* The OpenMetrics and Checkmk renderings, which a usage error shares. */
 static int
 render_metrics(const struct cli_common *c, const char *prefix, const struct eval_result *res,
                const struct tsync_report *rep, bool probed, char *buf, size_t len)
 {
-  char check[16], service[CMK_SERVICE_SIZE];
+  const char *check = prefix, *kind = prefix;
+  char service[CMK_SERVICE_SIZE];
   size_t i;
 
-  for (i = 0; i + 1 < sizeof(check) && prefix[i]; i++)
-    check[i] = (char)(prefix[i] >= 'A' && prefix[i] <= 'Z' ? prefix[i] - 'A' + 'a' : prefix[i]);
-  check[i] = '\0';
+  for (i = 0; i < TSYNC_ARRAY_LEN(plugin_names); i++)
+    if (strcmp(prefix, plugin_names[i].prefix) == 0) {
+      check = plugin_names[i].check;
+      kind = plugin_names[i].service;
+    }
   if (c->format == CLI_FORMAT_OPENMETRICS) {
     /* a mode is a check of its own (chrony_clients): its run series must not collide
      * with the sync check's of the same target in one scrape */
@@ -298,7 +311,6 @@ render_metrics(const struct cli_common *c, const char *prefix, const struct eval
     if (c->service_detail &&
         snprintf(mode_check, sizeof(mode_check), "%s_%s", check, c->service_detail) > 0)
       run.check = mode_check;
-
     return om_render(&run, res, rep, buf, len) == TSYNC_OK ? (int)res->state : 3;
   }
   /* Checkmk names services per host: "Timesync chrony", "Timesync W32Time dc01" */
@@ -307,10 +319,7 @@ render_metrics(const struct cli_common *c, const char *prefix, const struct eval
   } else {
     const char *subject = c->service_subject ? c->service_subject : c->host;
 
-    if (snprintf(service, sizeof(service), "Timesync %s%s%s%s%s",
-                 strcmp(check, "w32time") == 0 ? "W32Time"
-                 : strcmp(check, "esxi") == 0  ? "ESXi"
-                                               : check,
+    if (snprintf(service, sizeof(service), "Timesync %s%s%s%s%s", kind,
                  c->service_detail ? " " : "", c->service_detail ? c->service_detail : "",
                  subject ? " " : "", subject ? subject : "") < 0)
       service[0] = '\0';

@@ -42,7 +42,8 @@ struct cli_common {
   const char *host, *port;
   int family; /* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
   const char *service; /* --service-name (Checkmk), NULL: "Timesync KIND [DETAIL] [SUBJECT]" */
-  const char *service_detail;  /* a plugin's mode in that name ("clients"), or NULL */
+  const char *service_detail;  /* a plugin's mode ("clients"): in that name, and the
+                                * metrics' check label (chrony_clients); or NULL */
   const char *service_subject; /* the host in that name when not -H (ESXi: --esxi) */
   const char *target;  /* metrics' target when not -H[:-p] (chronyd's socket); plugin-set */
   struct timespec started; /* monotonic, at cli_common_init: the check's duration */

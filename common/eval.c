@@ -202,12 +202,8 @@ is_unsynced(const struct tsync_clock *c)
 }
 
 static void
-judge_unsynced(const struct tsync_report *r, struct eval_result *out)
+judge_unsynced(const struct tsync_report *r, unsigned reachable, struct eval_result *out)
 {
-  size_t i, reachable = 0;
-
-  for (i = 0; i < r->n_sources; i++)
-    reachable += r->sources[i].reach != 0;
   if (r->n_sources == 0 && r->n_unresolved == 0)
     eval_add(out, TSYNC_STATE_CRITICAL, "not synchronised: no sources configured");
   else if (reachable == 0)
@@ -333,17 +329,13 @@ void
 eval_chrony_sync(const struct eval_chrony_cfg *cfg, const struct tsync_report *r,
                  struct eval_result *out)
 {
-  unsigned usable = 0, reachable = 0;
+  unsigned usable, reachable;
   char shown[40];
-  size_t i;
 
   memset(out, 0, sizeof(*out));
-  for (i = 0; i < r->n_sources; i++) {
-    usable += tsync_src_usable(r->sources[i].state) ? 1u : 0u;
-    reachable += r->sources[i].reach != 0;
-  }
+  tsync_count_sources(r, &usable, &reachable);
   if (is_unsynced(&r->clock))
-    judge_unsynced(r, out);
+    judge_unsynced(r, reachable, out);
   else
     judge_clock(cfg, &r->clock, out);
   judge_sources(cfg, r, usable, out);

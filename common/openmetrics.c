@@ -10,10 +10,10 @@
 
 /* A family's HELP must be the same text wherever it appears: node_exporter's textfile
  * collector refuses a family whose help differs between two checks' files. */
-#define HELP_OFFSET                                                                        \
-  "Clock offset, RFC 5905 theta: for chronyd reference - local clock (positive: behind), " \
+#define HELP_OFFSET                                                                           \
+  "Clock offset, RFC 5905 theta: for chronyd reference - local clock (positive: behind), "    \
   "for W32Time and ESXi remote - this host (positive: the remote is ahead)."
-#define HELP_REACH                                                                         \
+#define HELP_REACH                                                                            \
   "Reach register: one bit per recent poll or sample, 1 when answered (255: all 8)."
 
 /* The text so far and the run whose labels every series carries. */
@@ -152,9 +152,23 @@ render_ntp(struct writer *w, const struct tsync_report *rep)
 }
 
 /* Per-source values, for source_family. */
-static double src_reach(const struct tsync_source *s) { return (double)s->reach; }
-static double src_stratum(const struct tsync_source *s) { return (double)s->stratum; }
-static double src_offset(const struct tsync_source *s) { return s->offset; }
+static double
+src_reach(const struct tsync_source *s)
+{
+  return (double)s->reach;
+}
+
+static double
+src_stratum(const struct tsync_source *s)
+{
+  return (double)s->stratum;
+}
+
+static double
+src_offset(const struct tsync_source *s)
+{
+  return s->offset;
+}
 
 static void
 source_family(struct writer *w, const struct tsync_report *rep, const char *name,
@@ -174,13 +188,10 @@ source_family(struct writer *w, const struct tsync_report *rep, const char *name
 static void
 render_sources(struct writer *w, const struct tsync_report *rep)
 {
-  unsigned usable = 0, reachable = 0;
+  unsigned usable, reachable;
   size_t i;
 
-  for (i = 0; i < rep->n_sources; i++) {
-    usable += tsync_src_usable(rep->sources[i].state) ? 1u : 0u;
-    reachable += rep->sources[i].reach ? 1u : 0u;
-  }
+  tsync_count_sources(rep, &usable, &reachable);
   single(w, "timesync_sources", NULL, "Time sources configured.", (double)rep->n_sources);
   single(w, "timesync_sources_usable", NULL,
          "Sources usable for synchronisation (selected, combined or selectable).",
@@ -243,7 +254,8 @@ host_sync_age(const struct tsync_host *h, double *v)
 /* ESXi hosts: one series per host that has the field; no family when none has it. */
 static void
 host_family(struct writer *w, const struct tsync_report *rep, const char *name,
-            const char *unit, const char *help, bool (*get)(const struct tsync_host *, double *))
+            const char *unit, const char *help,
+            bool (*get)(const struct tsync_host *, double *))
 {
   bool any = false;
   size_t i;

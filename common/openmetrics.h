@@ -6,8 +6,8 @@
  * units (seconds; frequencies as ratios, not ppm), counters end in _total. Every series
  * carries check="chrony|chrony_clients|w32time|esxi" and target="..." so that several
  * checks can share one scrape; per-source series add source="...", ESXi hosts host="...",
- * chronyd's clients client="...". A failed run is still a result: timesync_check_state, _success 0
- * and _duration_seconds.
+ * chronyd's clients client="...". A failed run is still a result: timesync_check_state,
+ * _success 0 and _duration_seconds.
  */
 #ifndef TSYNC_OPENMETRICS_H
 #define TSYNC_OPENMETRICS_H

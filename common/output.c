@@ -18,13 +18,13 @@ rank(enum tsync_state s)
 void
 out_summary(const struct eval_result *res, char *buf, size_t len)
 {
-  struct sbuf b = {buf, len, 0, false};
+  struct sbuf b;
   unsigned i, n = 0;
   int r;
 
-  if (len == 0)
+  sbuf_init(&b, buf, len);
+  if (b.full)
     return;
-  buf[0] = '\0';
   if (res->n_msgs == 0) {
     sbuf_put(&b, "%s", res->ok_text);
     return;
@@ -78,10 +78,11 @@ fmt_range(const struct thr_range *r, bool symmetric, char *buf, size_t len)
 enum tsync_status
 out_perf_item(const struct eval_perf *p, char *buf, size_t len)
 {
-  struct sbuf b = {buf, len, 0, false};
+  struct sbuf b;
   char v[40], w[THR_TEXT_SIZE + 32], c[THR_TEXT_SIZE + 32], mn[40] = "", mx[40] = "";
 
-  if (len == 0)
+  sbuf_init(&b, buf, len);
+  if (b.full)
     return TSYNC_ERR_TOO_LARGE;
   if (strpbrk(p->label, " ='")) {
     const char *q;
@@ -110,8 +111,11 @@ out_perf_item(const struct eval_perf *p, char *buf, size_t len)
 void
 out_source_line(const struct tsync_source *s, char *buf, size_t len)
 {
-  struct sbuf b = {buf, len, 0, false};
-  sbuf_put(&b, "%c%c %s", tsync_src_mode_char(s->mode), tsync_src_state_char(s->state), s->name);
+  struct sbuf b;
+
+  sbuf_init(&b, buf, len);
+  sbuf_put(&b, "%c%c %s", tsync_src_mode_char(s->mode), tsync_src_state_char(s->state),
+           s->name);
   if (strcmp(s->name, s->address) != 0 && s->address[0])
     sbuf_put(&b, " (%s)", s->address);
   sbuf_put(&b, " stratum %u reach %03o", s->stratum, s->reach);
@@ -130,12 +134,10 @@ out_source_line(const struct tsync_source *s, char *buf, size_t len)
 void
 out_host_line(const struct tsync_host *h, const char *api, char *buf, size_t len)
 {
-  struct sbuf b = {buf, len, 0, false};
+  struct sbuf b;
   unsigned i;
 
-  if (len == 0)
-    return;
-  buf[0] = '\0';
+  sbuf_init(&b, buf, len);
   sbuf_put(&b, "%s:", h->name);
   if (h->status != TSYNC_OK) {
     sbuf_put(&b, " %s", h->error);
@@ -149,7 +151,8 @@ out_host_line(const struct tsync_host *h, const char *api, char *buf, size_t len
     sbuf_put(&b, " offset %s +/- %s,", off, err + 1);
   }
   if (h->have_ntpd)
-    sbuf_put(&b, " ntpd %s (policy %s),", h->ntpd_running ? "running" : "stopped", h->ntpd_policy);
+    sbuf_put(&b, " ntpd %s (policy %s),", h->ntpd_running ? "running" : "stopped",
+             h->ntpd_policy);
   sbuf_put(&b, " NTP servers");
   for (i = 0; i < h->n_ntp_servers; i++)
     sbuf_put(&b, "%s%s", i ? ", " : " ", h->ntp_servers[i]);
@@ -157,11 +160,11 @@ out_host_line(const struct tsync_host *h, const char *api, char *buf, size_t len
     sbuf_put(&b, " none");
   if (!h->have_health)
     sbuf_put(&b, "; serviceSync, lastSyncTime, inFallbackState not available on API %s",
-        api && *api ? api : "?");
+             api && *api ? api : "?");
   else if (h->have_last_sync)
     sbuf_put(&b, "; last synchronised %.0f s ago%s%s%s", h->last_sync_age,
-        h->remote_ntp_server[0] ? " from " : "", h->remote_ntp_server,
-        h->have_service_sync && !h->service_sync ? ", serviceSync false" : "");
+             h->remote_ntp_server[0] ? " from " : "", h->remote_ntp_server,
+             h->have_service_sync && !h->service_sync ? ", serviceSync false" : "");
   else
     sbuf_put(&b, "; never synchronised");
 }
@@ -181,10 +184,11 @@ put_long_output(struct sbuf *b, const struct tsync_report *rep, int verbose)
     const struct tsync_client *c = &rep->clients[i];
 
     if (c->last_ntp_ago == UINT32_MAX)
-      sbuf_put(b, "client %s: no NTP request (%u command requests)\n", c->address, c->cmd_hits);
+      sbuf_put(b, "client %s: no NTP request (%u command requests)\n", c->address,
+               c->cmd_hits);
     else
       sbuf_put(b, "client %s: %u NTP requests, last %u s ago, %u dropped\n", c->address,
-          c->ntp_hits, c->last_ntp_ago, c->ntp_drops);
+               c->ntp_hits, c->last_ntp_ago, c->ntp_drops);
   }
   for (i = 0; i < rep->n_hosts; i++) {
     out_host_line(&rep->hosts[i], rep->api, line, sizeof(line));
@@ -192,7 +196,7 @@ put_long_output(struct sbuf *b, const struct tsync_report *rep, int verbose)
   }
   if (rep->n_unresolved)
     sbuf_put(b, "%u source%s not yet resolved\n", rep->n_unresolved,
-        rep->n_unresolved == 1 ? "" : "s");
+             rep->n_unresolved == 1 ? "" : "s");
   for (k = 0; k < rep->notes.n; k++)
     sbuf_put(b, "note: %s\n", rep->notes.text[k]);
   if (verbose >= 1 && rep->transport[0])
@@ -218,13 +222,13 @@ enum tsync_status
 out_nagios(const char *prefix, const struct eval_result *res, const struct tsync_report *rep,
            int verbose, char *buf, size_t len)
 {
-  struct sbuf b = {buf, len, 0, false};
+  struct sbuf b;
   char line[EVAL_MAX_MSGS * 64 + 64], item[THR_TEXT_SIZE * 2 + 128];
   unsigned i;
 
-  if (len == 0)
+  sbuf_init(&b, buf, len);
+  if (b.full)
     return TSYNC_ERR_TOO_LARGE;
-  buf[0] = '\0';
   out_status_line(prefix, res, line, sizeof(line));
   sbuf_put(&b, "%s", line);
   for (i = 0; i < res->n_perf; i++)

@@ -36,6 +36,18 @@ tsync_note(struct tsync_notes *notes, const char *fmt, ...)
   va_end(ap);
 }
 
+void
+tsync_count_sources(const struct tsync_report *r, unsigned *usable, unsigned *reachable)
+{
+  size_t i;
+
+  *usable = *reachable = 0;
+  for (i = 0; i < r->n_sources; i++) {
+    *usable += tsync_src_usable(r->sources[i].state) ? 1u : 0u;
+    *reachable += r->sources[i].reach != 0;
+  }
+}
+
 unsigned
 tsync_reach_lost(unsigned reach)
 {

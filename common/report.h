@@ -220,6 +220,10 @@ tsync_src_usable(enum tsync_src_state s)
   return s == TSYNC_SRC_SELECTED || s == TSYNC_SRC_COMBINED || s == TSYNC_SRC_NOT_COMBINED;
 }
 
+/* The sources that are usable (tsync_src_usable) and reachable (reach not 0), as the
+ * rulebook and the metrics count them. */
+void tsync_count_sources(const struct tsync_report *r, unsigned *usable, unsigned *reachable);
+
 /* Short words for a state ("selected", "falseticker", ...) and chronyc's characters. */
 const char *tsync_src_state_str(enum tsync_src_state s);
 char tsync_src_state_char(enum tsync_src_state s);
