@@ -256,12 +256,14 @@ assert_openmetrics() {
     { _t_err "$2: promtool check metrics: $err"; return 1; }
 }
 
-# Checkmk's local check line (docs.checkmk.com, "Local checks"): status 0-3 or P, the
-# service name in double quotes (no ' either), metrics name=value;warn;crit;min;max joined by | or "-",
-# then the summary; long output only after a literal \n on the same line.
-CMK_NUM='-?[0-9]+(\.[0-9]+)?(e[-+][0-9]+)?'
+# Checkmk's local check line (docs.checkmk.com, "Local checks", and Checkmk's parser):
+# status 0-3 or P (group 1), the service name in double quotes without " ' or \ (group
+# 2), metrics name=value;warn;crit;min;max joined by | or "-" (group 3), one blank and a
+# non-empty status detail; long output only after a literal \n on the same line, no
+# control characters anywhere.
+CMK_NUM='[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?'
 CMK_METRIC="[A-Za-z0-9_.-]+=$CMK_NUM(;($CMK_NUM)?){0,4}"
-CMK_LINE="^([0-3]|P) \"[^\"'\\\\]+\" (-|$CMK_METRIC(\\|$CMK_METRIC)*) [^ ].*\$"
+CMK_LINE="^([0-3P]) \"([^\"'\\\\]+)\" (-|$CMK_METRIC(\\|$CMK_METRIC)*) ([^ [:cntrl:]][^[:cntrl:]]*)\$"
 
 # assert_checkmk TEXT STATE WHAT: TEXT is one local check line in state STATE.
 assert_checkmk() {

@@ -18,14 +18,6 @@ LOCAL=$TOP/contrib/checkmk/timesync-local
 EXAMPLE=$TOP/contrib/checkmk/checkmk.conf.example
 t_init checkmk
 
-# The local check line, strictly: state, the service name in double quotes (Checkmk's
-# parser refuses " and ' in it), metrics ("-", or name=value[;warn[;crit[;min[;max]]]]
-# joined by |, numbers only: no UOM, no ranges), one blank, a non-empty status detail
-# (long output after a literal \n), no control characters anywhere.
-NUM='[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?'
-METRIC="[A-Za-z0-9_.-]+=$NUM(;($NUM)?){0,4}"
-LINE_RE="^([0-3P]) \"([^\"']+)\" (-|$METRIC(\|$METRIC)*) ([^ [:cntrl:]][^[:cntrl:]]*)\$"
-
 OUT='' ERR='' RC='' CONF=''
 # run_local [ENV=VALUE...]: timesync-local on $CONF with the built plugins (ENV=VALUE
 # overrides); OUT, ERR, RC.
@@ -48,7 +40,7 @@ conf() {
 # n_checks: the config's check lines (not blank, not a comment).
 n_checks() { grep -cvE '^[[:space:]]*(#|$)' "$CONF"; }
 
-# lines_ok: RC 0, nothing on stderr, one line per check line, each matching LINE_RE,
+# lines_ok: RC 0, nothing on stderr, one line per check line, each matching CMK_LINE,
 # no service name twice. Fills STATES[i] and NAMES[i] (0-based, in config order).
 STATES=() NAMES=()
 lines_ok() {
@@ -57,7 +49,7 @@ lines_ok() {
   assert_exit 0 "$RC" "timesync-local exit status" || return 1
   assert_eq "$ERR" "" "timesync-local stderr" || return 1
   while IFS= read -r l; do
-    [[ $l =~ $LINE_RE ]] || { _t_err "line $((n + 1)) is no local check line: '$l'"; return 1; }
+    [[ $l =~ $CMK_LINE ]] || { _t_err "line $((n + 1)) is no local check line: '$l'"; return 1; }
     STATES+=("${BASH_REMATCH[1]}")
     NAMES+=("${BASH_REMATCH[2]}")
     n=$((n + 1))
@@ -156,7 +148,7 @@ t_local_no_config() {
   assert_exit 0 "$RC" "exit status" &&
     assert_eq "$(cat "$T_TMP/local.err")" "" "stderr" &&
     assert_eq "$OUT" "3 \"Timesync checkmk.conf\" - cannot read $CONF" "output" || return 1
-  [[ $OUT =~ $LINE_RE ]] || _t_err "not a local check line"
+  [[ $OUT =~ $CMK_LINE ]] || _t_err "not a local check line"
 }
 
 # Every option of the shipped example is one its plugin's --help names.
@@ -191,7 +183,7 @@ plugin_line() {
 # is_line STATE: OUT is one local check line in STATE, which is also the exit status.
 is_line() {
   [ "$(wc -l <<<"$OUT")" -eq 1 ] || { _t_err "more than one line: $OUT"; return 1; }
-  [[ $OUT =~ $LINE_RE ]] || { _t_err "no local check line: '$OUT'"; return 1; }
+  [[ $OUT =~ $CMK_LINE ]] || { _t_err "no local check line: '$OUT'"; return 1; }
   assert_eq "${BASH_REMATCH[1]}" "$1" "state field: $OUT" &&
     assert_exit "$1" "$RC" "exit status = state" &&
     assert_eq "$ERR" "" "stderr"
@@ -224,7 +216,7 @@ t_plugin_metrics_are_perfdata() {
   fake_w32time_start w32 synced || return 1
   nag=$("$BIN_DIR/check_w32time" -H 127.0.0.1 -p "$w32_PORT" -n 2 -w 0.5 -c 2)
   plugin_line check_w32time -H 127.0.0.1 -p "$w32_PORT" -n 2 -w 0.5 -c 2 && is_line 0 || return 1
-  [[ $OUT =~ $LINE_RE ]] && cmk=${BASH_REMATCH[3]}
+  [[ $OUT =~ $CMK_LINE ]] && cmk=${BASH_REMATCH[3]}
   nag=${nag%%$'\n'*}
   nag=${nag#*| }
   read -ra p <<<"$nag"

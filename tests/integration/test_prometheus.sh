@@ -13,8 +13,9 @@
 #      when Debian's prometheus-snmp-exporter can be had, its generator turns it into a
 #      config with which its exporter scrapes timesync-agentx under a real snmpd.
 #
-# BIN_DIR: the plugins; TOOLS_DIR: fake_w32time. promtool and prometheus-node-exporter:
-# the machine's, else the copies tests/deps.sh unpacks into build/tools/.
+# BIN_DIR: the plugins; TOOLS_DIR: fake_w32time. promtool (PROMTOOL, lib.sh) and
+# prometheus-node-exporter: the machine's, else the copies tests/deps.sh unpacks into
+# build/tools/.
 # SC2154: cli_SOCK and friends come from lib.sh's printf -v. SC2317: tests run via t_run.
 # shellcheck disable=SC2154,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -24,8 +25,6 @@ BIN_DIR=${BIN_DIR:-$TOP/build}
 TOOLS_DIR=${TOOLS_DIR:-$BIN_DIR/tests}
 PROM=$TOP/contrib/prometheus
 TEXTFILE=$PROM/timesync-textfile
-PROMTOOL=${PROMTOOL:-$(command -v promtool 2>/dev/null ||
-  echo "$TOP/build/tools/prometheus/usr/bin/promtool")}
 NODE_EXPORTER=${NODE_EXPORTER:-$(command -v prometheus-node-exporter 2>/dev/null ||
   echo "$TOP/build/tools/node_exporter/usr/bin/prometheus-node-exporter")}
 t_init prometheus
@@ -92,17 +91,6 @@ only_files() {
   got=$(cd "$dir" && find . -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')
   want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
   assert_eq "$got" "$want" "files in $dir"
-}
-
-# assert_openmetrics TEXT WHAT (lib.sh has it; the same here for a lib.sh without it):
-# promtool check metrics takes TEXT without a complaint, and it ends in "# EOF".
-declare -F assert_openmetrics >/dev/null || assert_openmetrics() {
-  local err
-  [[ $1 == *$'\n# EOF' ]] || { _t_err "$2: no closing # EOF: $1"; return 1; }
-  if ! err=$("$PROMTOOL" check metrics <<<"$1" 2>&1) || [ -n "$err" ]; then
-    _t_err "$2: promtool check metrics: $err"
-    return 1
-  fi
 }
 
 # file_ok FILE: ends in # EOF and promtool check metrics says nothing.

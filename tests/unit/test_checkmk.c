@@ -182,22 +182,15 @@ add_sources(struct fx *f)
 {
   struct tsync_source *s;
 
-  f->rep.sources = calloc(2, sizeof(*f->rep.sources));
-  assert_non_null(f->rep.sources);
-  f->rep.n_sources = 2;
-  s = &f->rep.sources[0];
-  set_str(s->name, sizeof(s->name), "ntp1");
-  set_str(s->address, sizeof(s->address), "10.0.0.1");
-  s->state = TSYNC_SRC_SELECTED;
+  s = unit_add_sources(&f->rep, 2);
+  unit_fill_source(s, "ntp1", "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
   s->select_char = '*';
   s->reach = 0377;
   s->stratum = 1;
   s->offset = 12e-6;
   s->error = 25e-6;
-  s = &f->rep.sources[1];
-  set_str(s->address, sizeof(s->address), "10.0.0.2");
-  s->state = TSYNC_SRC_UNUSABLE;
-  s->since_sample = UINT32_MAX;
+  unit_fill_source(&s[1], "", "10.0.0.2", TSYNC_MODE_SERVER, TSYNC_SRC_UNUSABLE);
+  s[1].since_sample = UINT32_MAX;
 }
 
 /* offset with -w 0.05 -c 0.25 (symmetric), usable sources with a lower bound 2: */

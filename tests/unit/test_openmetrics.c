@@ -214,11 +214,7 @@ static void
 fill_source(struct tsync_source *s, const char *name, const char *address,
             enum tsync_src_state st, unsigned reach, double offset)
 {
-  memset(s, 0, sizeof(*s));
-  set_str(s->name, sizeof(s->name), name);
-  set_str(s->address, sizeof(s->address), address);
-  s->mode = TSYNC_MODE_SERVER;
-  s->state = st;
+  unit_fill_source(s, name, address, TSYNC_MODE_SERVER, st);
   s->reach = reach;
   s->stratum = 2;
   s->offset = offset;
@@ -242,9 +238,7 @@ chrony_sync(struct fx *f)
   c->freq_ppm = -12.5;
   c->skew_ppm = 0.25;
   c->est_error = 0.0158;
-  f->rep.sources = calloc(2, sizeof(*f->rep.sources));
-  assert_non_null(f->rep.sources);
-  f->rep.n_sources = 2;
+  unit_add_sources(&f->rep, 2);
   fill_source(&f->rep.sources[0], "ntp1.example.com", "10.0.0.1", TSYNC_SRC_SELECTED, 0377,
               -0.012);
   fill_source(&f->rep.sources[1], "", "10.0.0.2", TSYNC_SRC_UNUSABLE, 0, 0.0);
@@ -371,9 +365,7 @@ test_w32time(void **state)
   f->rep.ntp.reach = 0x0b;
   f->rep.ntp.delay = 0.0008;
   f->rep.ntp.jitter = 0.00002;
-  f->rep.sources = calloc(1, sizeof(*f->rep.sources));
-  assert_non_null(f->rep.sources);
-  f->rep.n_sources = 1;
+  unit_add_sources(&f->rep, 1);
   fill_source(&f->rep.sources[0], "", "192.0.2.10", TSYNC_SRC_SELECTED, 0, 0.25);
   assert_int_equal(om_render(&run, &f->res, &f->rep, f->buf, sizeof(f->buf)), TSYNC_OK);
   check_exposition(f->buf);

@@ -274,17 +274,6 @@ test_summary_truncated(void **state)
 /* ---- out_source_line ---- */
 
 static void
-fill_source(struct tsync_source *s, const char *name, const char *address,
-            enum tsync_src_mode mode, enum tsync_src_state st)
-{
-  memset(s, 0, sizeof(*s));
-  set_str(s->name, sizeof(s->name), name);
-  set_str(s->address, sizeof(s->address), address);
-  s->mode = mode;
-  s->state = st;
-}
-
-static void
 expect_line(const struct tsync_source *s, const char *want)
 {
   char buf[512];
@@ -300,7 +289,7 @@ test_source_line(void **state)
   struct tsync_source s;
 
   (void)state;
-  fill_source(&s, "ntp1", "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
+  unit_fill_source(&s, "ntp1", "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
   s.stratum = 1;
   s.reach = 0377;
   s.since_sample = 30;
@@ -323,7 +312,7 @@ test_source_line_no_sample(void **state)
   struct tsync_source s;
 
   (void)state;
-  fill_source(&s, "ntp2", "10.0.0.2", TSYNC_MODE_PEER, TSYNC_SRC_UNUSABLE);
+  unit_fill_source(&s, "ntp2", "10.0.0.2", TSYNC_MODE_PEER, TSYNC_SRC_UNUSABLE);
   s.since_sample = UINT32_MAX;
   s.offset = 1.0; /* ignored without a sample */
   expect_line(&s, "=? ntp2 (10.0.0.2) stratum 0 reach 000 no sample, unusable");
@@ -335,22 +324,22 @@ test_source_line_variants(void **state)
   struct tsync_source s;
 
   (void)state;
-  fill_source(&s, "PPS", "PPS", TSYNC_MODE_REFCLOCK, TSYNC_SRC_NOT_COMBINED);
+  unit_fill_source(&s, "PPS", "PPS", TSYNC_MODE_REFCLOCK, TSYNC_SRC_NOT_COMBINED);
   s.reach = 017;
   expect_line(&s, "#- PPS stratum 0 reach 017 offset +0ns +/- 0ns, not combined");
-  fill_source(&s, "x", "", TSYNC_MODE_UNKNOWN, TSYNC_SRC_UNKNOWN);
+  unit_fill_source(&s, "x", "", TSYNC_MODE_UNKNOWN, TSYNC_SRC_UNKNOWN);
   s.stratum = 3;
   s.reach = 1;
   expect_line(&s, "   x stratum 3 reach 001 offset +0ns +/- 0ns, unknown");
-  fill_source(&s, "bad", "10.9.9.9", TSYNC_MODE_SERVER, TSYNC_SRC_FALSETICKER);
+  unit_fill_source(&s, "bad", "10.9.9.9", TSYNC_MODE_SERVER, TSYNC_SRC_FALSETICKER);
   s.reach = 0373;
   s.offset = 0.5;
   s.error = 0.001;
   expect_line(&s, "^x bad (10.9.9.9) stratum 0 reach 373 offset +500ms +/- 1000us, "
                   "falseticker");
-  fill_source(&s, "j", "10.1.1.1", TSYNC_MODE_SERVER, TSYNC_SRC_JITTERY);
+  unit_fill_source(&s, "j", "10.1.1.1", TSYNC_MODE_SERVER, TSYNC_SRC_JITTERY);
   expect_line(&s, "^~ j (10.1.1.1) stratum 0 reach 000 offset +0ns +/- 0ns, too variable");
-  fill_source(&s, "c", "10.1.1.2", TSYNC_MODE_SERVER, TSYNC_SRC_COMBINED);
+  unit_fill_source(&s, "c", "10.1.1.2", TSYNC_MODE_SERVER, TSYNC_SRC_COMBINED);
   expect_line(&s, "^+ c (10.1.1.2) stratum 0 reach 000 offset +0ns +/- 0ns, combined");
 }
 
@@ -361,7 +350,7 @@ test_source_line_small(void **state)
   char buf[10];
 
   (void)state;
-  fill_source(&s, "ntp1", "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
+  unit_fill_source(&s, "ntp1", "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
   out_source_line(&s, buf, sizeof(buf));
   assert_string_equal(buf, "^* ntp1");
 }
@@ -378,14 +367,6 @@ static int
 teardown(void **state)
 {
   return unit_free_state(state, &((struct fx *)*state)->rep);
-}
-
-static void
-add_sources(struct tsync_report *rep, size_t n)
-{
-  rep->sources = calloc(n, sizeof(*rep->sources));
-  assert_non_null(rep->sources);
-  rep->n_sources = n;
 }
 
 /* A WARNING result with two perf items and a report of two sources and a note. */
@@ -405,9 +386,9 @@ sample(struct fx *f)
   f->res.perf[1].integer = f->res.perf[1].has_min = f->res.perf[1].has_max = true;
   f->res.perf[1].max = 16;
   f->res.n_perf = 2;
-  add_sources(&f->rep, 2);
+  unit_add_sources(&f->rep, 2);
   s = &f->rep.sources[0];
-  fill_source(s, "ntp1", "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
+  unit_fill_source(s, "ntp1", "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
   s->stratum = 1;
   s->reach = 0377;
   s->poll = 6;
@@ -419,7 +400,7 @@ sample(struct fx *f)
   s->n_samples = 8;
   s->sd = 3e-6;
   s = &f->rep.sources[1];
-  fill_source(s, "ntp2", "10.0.0.2", TSYNC_MODE_PEER, TSYNC_SRC_UNUSABLE);
+  unit_fill_source(s, "ntp2", "10.0.0.2", TSYNC_MODE_PEER, TSYNC_SRC_UNUSABLE);
   s->since_sample = UINT32_MAX;
   s->lost = 0;
   tsync_note(&f->rep.notes, "selectdata not permitted over %s", "UDP");
@@ -708,7 +689,7 @@ test_json_clients(void **state)
   f->rep.clients[0].cmd_hits = 2;
   set_str(f->rep.clients[1].address, TSYNC_ADDR_SIZE, "2001:db8::2");
   f->rep.clients[1].last_ntp_ago = UINT32_MAX;
-  add_sources(&f->rep, 1); /* ignored in clients mode */
+  unit_add_sources(&f->rep, 1); /* ignored in clients mode */
   assert_int_equal(out_json(&f->res, &f->rep, f->buf, sizeof(f->buf)), TSYNC_OK);
   root = load(f->buf);
   assert_null(json_object_get(root, "sources"));
@@ -804,8 +785,8 @@ test_json_escaping(void **state)
   const char *odd = "q\"b\\s|\tz";
   json_t *root, *s0;
 
-  add_sources(&f->rep, 1);
-  fill_source(&f->rep.sources[0], odd, "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
+  unit_add_sources(&f->rep, 1);
+  unit_fill_source(&f->rep.sources[0], odd, "10.0.0.1", TSYNC_MODE_SERVER, TSYNC_SRC_SELECTED);
   assert_int_equal(out_json(&f->res, &f->rep, f->buf, sizeof(f->buf)), TSYNC_OK);
   root = load(f->buf);
   s0 = json_array_get(json_object_get(root, "sources"), 0);
@@ -862,7 +843,7 @@ test_discovery_clients(void **state)
   struct fx *f = *state;
   json_t *root, *o;
 
-  add_sources(&f->rep, 1); /* not listed in clients mode */
+  unit_add_sources(&f->rep, 1); /* not listed in clients mode */
   f->rep.clients = calloc(1, sizeof(*f->rep.clients));
   assert_non_null(f->rep.clients);
   f->rep.n_clients = 1;

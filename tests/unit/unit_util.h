@@ -55,6 +55,28 @@ set_range(struct thr_range *r, const char *text)
     fail_msg("thr_parse('%s'): %s", text, err.msg);
 }
 
+/* Gives rep a list of n zeroed sources (freed with the report); returns it. */
+static inline struct tsync_source *
+unit_add_sources(struct tsync_report *rep, size_t n)
+{
+  rep->sources = calloc(n, sizeof(*rep->sources));
+  assert_non_null(rep->sources);
+  rep->n_sources = n;
+  return rep->sources;
+}
+
+/* A source NAME at ADDRESS in MODE and state ST, everything else zero. */
+static inline void
+unit_fill_source(struct tsync_source *s, const char *name, const char *address,
+                 enum tsync_src_mode mode, enum tsync_src_state st)
+{
+  memset(s, 0, sizeof(*s));
+  set_str(s->name, sizeof(s->name), name);
+  set_str(s->address, sizeof(s->address), address);
+  s->mode = mode;
+  s->state = st;
+}
+
 /* An exact-size heap copy of text, without the NUL: a parser reading past len trips ASan. */
 static inline char *
 exact(const char *text, size_t len)
